@@ -1,0 +1,72 @@
+"""The FastAPI application: web chat, webhooks, staff console, health."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import text
+
+from bot.service import Service, build_service
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+MAX_BODY = 256 * 1024  # no legitimate chat message or webhook is larger
+
+
+def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
+    service = service or build_service(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        service.db.dispose()
+
+    app = FastAPI(title="Migrant Center Kepri helpdesk", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.service = service
+    app.state.settings = settings
+    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return PlainTextResponse("request body too large", status_code=413)
+        return await call_next(request)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [".".join(str(x) for x in e["loc"]) for e in exc.errors()]
+        return JSONResponse({"error": "invalid request", "fields": fields}, status_code=422)
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> JSONResponse:
+        try:
+            with service.db.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # the database is what "ready" means here
+            log.warning("readiness check failed: %s", type(exc).__name__)
+            return JSONResponse({"status": "database unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready", "kb_entries": len(service.ctx.kb.entries)})
+
+    @app.get("/")
+    def index() -> PlainTextResponse:
+        return PlainTextResponse(f"{settings.service.name} helpdesk. Web chat: /try  Staff console: /console\n")
+
+    from bot import webchat
+
+    app.include_router(webchat.router)
+    return app

@@ -1,0 +1,41 @@
+"""`helpdesk serve`: the web app under uvicorn, with the first-run admin account."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def ensure_first_admin(service) -> str | None:  # type: ignore[no-untyped-def]
+    """Create the first admin when there is no officer at all; return its password once."""
+    from bot.passwords import hash_password, new_password
+    from storage import officers
+    from storage.db import unit_of_work
+
+    with unit_of_work(service.db) as s:
+        if officers.list_officers(s):
+            return None
+        password = new_password()
+        officers.add_officer(s, username="admin", password_hash=hash_password(password), role="admin",
+                             display_name="Administrator")
+        return password
+
+
+def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> int:
+    from bot.app import create_app
+    from bot.service import build_service
+
+    service = build_service(settings)
+    password = ensure_first_admin(service)
+    if password:
+        print("\n  First start: staff console account created (shown only this once)\n"
+              f"    user: admin   password: {password}\n"
+              f"    console: http://{host}:{port}/console\n", flush=True)
+    print(f"  Web chat: http://{host}:{port}/try\n", flush=True)
+    uvicorn.run(create_app(settings, service), host=host, port=port, log_level="info")
+    return 0

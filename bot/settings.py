@@ -1,0 +1,165 @@
+"""One typed settings object: config.yaml for service settings, the environment for secrets.
+
+Built once at start (`load_settings`) and passed down. Any unknown key, missing key or bad
+value stops the start with a message that names the key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceSettings(_Strict):
+    name: str = Field(min_length=1)
+    timezone: str = "Asia/Jakarta"
+
+
+class DatabaseSettings(_Strict):
+    url: str = Field(min_length=1)
+
+
+class WebSettings(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+
+class MatchingSettings(_Strict):
+    answer: float = Field(ge=0, le=1)
+    suggest: float = Field(ge=0, le=1)
+    margin: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> "MatchingSettings":
+        if self.suggest > self.answer:
+            raise ValueError("suggest must not be above answer")
+        return self
+
+
+class ConversationSettings(_Strict):
+    idle_reset_minutes: int = Field(default=240, ge=1)
+
+
+class OfficeSettings(_Strict):
+    name: str
+    city: str = ""
+    address: Optional[str] = None
+    phone: Optional[str] = None
+    hours: Optional[str] = None
+
+
+class SlaSettings(_Strict):
+    emergency: int = Field(ge=1)
+    high: int = Field(ge=1)
+    normal: int = Field(ge=1)
+
+
+class RegistrySettings(_Strict):
+    sample_file: str
+
+
+class Secrets(BaseModel):
+    """From the environment only; absent secrets switch their channel off."""
+
+    database_url: Optional[str] = None
+    public_url: Optional[str] = None
+    twilio_account_sid: Optional[str] = None
+    twilio_auth_token: Optional[str] = None
+    twilio_whatsapp_from: Optional[str] = None
+    telegram_bot_token: Optional[str] = None
+    telegram_webhook_secret: Optional[str] = None
+    telegram_api_url: Optional[str] = None
+    twilio_api_url: Optional[str] = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Secrets":
+        env = dict(os.environ if env is None else env)
+
+        def get(name: str) -> Optional[str]:
+            value = env.get(name, "").strip()
+            return value or None
+
+        return cls(
+            database_url=get("HELPDESK_DATABASE_URL"),
+            public_url=get("HELPDESK_PUBLIC_URL"),
+            twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+            twilio_whatsapp_from=get("TWILIO_WHATSAPP_FROM"),
+            telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
+            telegram_api_url=get("HELPDESK_TELEGRAM_API_URL"),
+            twilio_api_url=get("HELPDESK_TWILIO_API_URL"),
+        )
+
+
+class Settings(_Strict):
+    service: ServiceSettings
+    database: DatabaseSettings
+    web: WebSettings = WebSettings()
+    matching: MatchingSettings
+    conversation: ConversationSettings = ConversationSettings()
+    office: OfficeSettings
+    contacts: dict[str, str]
+    emergency_contacts: list[str] = Field(min_length=1)
+    sla_minutes: SlaSettings
+    registry: RegistrySettings
+    secrets: Secrets = Secrets()
+    config_path: str = ""
+
+    @model_validator(mode="after")
+    def _emergency_contacts_exist(self) -> "Settings":
+        unknown = [k for k in self.emergency_contacts if k not in self.contacts]
+        if unknown:
+            raise ValueError(f"emergency_contacts: {', '.join(unknown)} not defined under contacts")
+        return self
+
+    @property
+    def database_url(self) -> str:
+        return self.secrets.database_url or self.database.url
+
+    def placeholder_values(self) -> dict[str, dict[str, object]]:
+        """The values knowledge-base answers may refer to as {section.key}."""
+        return {"contacts": dict(self.contacts), "office": self.office.model_dump()}
+
+
+class ConfigError(Exception):
+    """config.yaml cannot be used; the message names the file and every bad key."""
+
+
+def config_path(explicit: str | None = None) -> Path:
+    return Path(explicit or os.environ.get("HELPDESK_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_settings(path: str | Path | None = None, env: dict[str, str] | None = None) -> Settings:
+    p = config_path(str(path) if path else None)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: file not found (set --config or HELPDESK_CONFIG)") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{p}: expected a mapping of settings at the top level")
+    raw = {**raw, "secrets": Secrets.from_env(env), "config_path": str(p)}
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            key = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            lines.append(f"  {key}: {err['msg']}")
+        raise ConfigError(f"{p}: invalid configuration\n" + "\n".join(lines)) from None
+
+
+Channel = Literal["web", "whatsapp", "telegram", "cli"]

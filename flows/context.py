@@ -1,0 +1,42 @@
+"""What flows need to know about the world, handed in once: knowledge, settings, the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from knowledge.faq_index import FaqIndex
+from knowledge.kb import KnowledgeBase, render
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer: float
+    suggest: float
+    margin: float
+
+
+@dataclass(frozen=True)
+class RegistryInfo:
+    """How current the agency registry is, shown on every licence result card."""
+
+    imported_at: dt.date | None
+    is_sample: bool
+
+
+@dataclass
+class FlowContext:
+    kb: KnowledgeBase
+    index: FaqIndex
+    values: Mapping[str, Mapping[str, Any]]  # placeholder values: contacts, office
+    thresholds: Thresholds
+    emergency_contacts: tuple[str, ...]
+    service_name: str = "Migrant Center Kepri"
+    agencies: Any = None  # knowledge.agencies.AgencyIndex once a registry is loaded
+    registry: RegistryInfo = field(default_factory=lambda: RegistryInfo(None, True))
+    idle_reset: dt.timedelta = dt.timedelta(hours=4)
+    today: Callable[[], dt.date] = dt.date.today
+
+    def render(self, text: str) -> str:
+        return render(text, self.values)

@@ -1,0 +1,205 @@
+"""One step of a conversation: state + inbound message -> replies, new state, effects. No I/O.
+
+Order of checks for every message (DESIGN.md, "safety first"):
+1. the number of a button offered last turn is read as that button;
+2. danger signs, whatever the state: emergency guidance and an emergency case;
+3. global commands (menu, batal, status laporan) work in every state;
+4. while a case is open, messages go to its officer;
+5. the current flow's step, or, at the menu, the router's decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from flows import faq, licence, phrases, report, router, signals
+from flows.context import FlowContext
+from flows.messages import Outbound
+from flows.state import AttachEvidence, EscalateCase, OpenCase, RecordRating, RelayToCase, State, StepResult, Turn
+from knowledge.normalise import normalise
+
+_MENU_WORDS = {"menu", "start", "mulai", "kembali", "menu utama", "main menu", "home", "awal"}
+_CANCEL_WORDS = {"batal", "batalkan", "cancel", "stop", "berhenti", "keluar"}
+_STATUS = re.compile(r"^(status|cek status|status laporan|status kasus|laporan saya|bagaimana laporan saya)\b")
+_REPORT_WORDS = {"lapor", "laporan", "melapor", "mau lapor", "ingin melapor", "buat laporan", "minta tolong", "tolong"}
+_LICENCE_WORDS = {"cek", "cek izin", "cek pt", "cek perusahaan", "cek agen", "cek p3mi"}
+ACK_EVERY = dt.timedelta(minutes=10)
+
+
+def main_menu(ctx: FlowContext, text: str | None = None) -> StepResult:
+    reply = Outbound(text or phrases.greeting(ctx.service_name), phrases.MAIN_MENU_BUTTONS)
+    return StepResult([reply], State(), intent="greeting")
+
+
+def _contacts(ctx: FlowContext) -> str:
+    return phrases.contact_lines(dict(ctx.values.get("contacts", {})), ctx.emergency_contacts)
+
+
+def _button_payload(text: str, state: State) -> str | None:
+    offered: list[str] = state.slots.get("_buttons") or []
+    t = text.strip().rstrip(".")
+    if t.isdigit() and 1 <= int(t) <= len(offered):
+        return offered[int(t) - 1]
+    if t in offered:  # Telegram callback data and web buttons come back as the payload itself
+        return t
+    return None
+
+
+def emergency(turn: Turn, sig: signals.Signals, ctx: FlowContext) -> StepResult:
+    text = turn.inbound.text
+    if turn.case is not None and turn.case.is_open:
+        reply = Outbound(phrases.EMERGENCY_AGAIN.format(case_number=turn.case.number, contacts=_contacts(ctx)))
+        return StepResult([reply], State("case", "open"), [EscalateCase(text[:500]), RelayToCase(text)],
+                          intent="report")
+    effect = OpenCase(category=sig.category, priority="emergency", emergency=True, summary=text[:500],
+                      intake={"what": text[:2000]})
+    reply = Outbound(phrases.EMERGENCY.format(contacts=_contacts(ctx), case_number="{case_number}"))
+    return StepResult([reply], State("case", "open"), [effect], intent="report")
+
+
+def open_human_case(turn: Turn, ctx: FlowContext) -> StepResult:
+    if turn.case is not None and turn.case.is_open:
+        return StepResult([Outbound(phrases.CASE_FORWARDED.format(case_number=turn.case.number))],
+                          State("case", "open"), [RelayToCase(turn.inbound.text)], intent="human")
+    effect = OpenCase(category="other", priority="normal", emergency=False,
+                      summary=turn.inbound.text[:500] or "Minta bicara dengan petugas", intake={"what": turn.inbound.text})
+    reply = Outbound(phrases.HUMAN_QUEUED.format(case_number="{case_number}", contacts=_contacts(ctx)))
+    return StepResult([reply], State("case", "open"), [effect], intent="human")
+
+
+def status(turn: Turn) -> StepResult:
+    if turn.case is None:
+        return StepResult([Outbound(phrases.STATUS_NONE, (phrases.REPORT, phrases.TO_MENU))], turn.state)
+    who = f" Petugas: {turn.case.assignee}." if turn.case.assignee else ""
+    text = phrases.STATUS_LINE.format(case_number=turn.case.number, status=phrases.STATUS_LABELS.get(
+        turn.case.status, turn.case.status), assignee=who)
+    return StepResult([Outbound(text)], turn.state)
+
+
+def route_free_text(turn: Turn, ctx: FlowContext, sig: signals.Signals) -> StepResult:
+    """A message outside any flow question: decide with the router."""
+    text = turn.inbound.text
+    route = router.classify(text, ctx)
+    if route.intent == "greeting":
+        return main_menu(ctx)
+    if route.intent == "human":
+        return open_human_case(turn, ctx)
+    if route.intent == "report":
+        if turn.case is not None and turn.case.is_open:
+            return relay(turn)
+        return report.start(text, sig)
+    if route.intent == "licence_check":
+        return licence.check(text, ctx)
+    if not normalise(text).strip():
+        return main_menu(ctx, phrases.NOT_UNDERSTOOD)
+    return faq.respond(text, route.intent, list(route.hits), ctx)
+
+
+def relay(turn: Turn) -> StepResult:
+    """While a case is open the officer answers; the bot only acknowledges now and then."""
+    effects: list = [RelayToCase(turn.inbound.text)]
+    last = turn.state.slots.get("last_ack")
+    replies = []
+    if not last or turn.now - dt.datetime.fromisoformat(last) >= ACK_EVERY:
+        assert turn.case is not None
+        replies.append(Outbound(phrases.CASE_FORWARDED.format(case_number=turn.case.number)))
+        last = turn.now.isoformat()
+    return StepResult(replies, State("case", "open", {"last_ack": last}), effects, intent="report")
+
+
+def _by_payload(payload: str, turn: Turn, ctx: FlowContext, sig: signals.Signals) -> StepResult | None:
+    if payload == "menu":
+        return main_menu(ctx, phrases.MENU_AGAIN)
+    if payload == phrases.MENU_FAQ:
+        return StepResult([Outbound(phrases.ASK_QUESTION, (phrases.TO_MENU,))], State("faq", "ask"), intent="faq")
+    if payload == phrases.MENU_LICENCE:
+        return StepResult([Outbound(phrases.ASK_AGENCY, (phrases.TO_MENU,))], State("licence", "ask"),
+                          intent="licence_check")
+    if payload in (phrases.MENU_REPORT, "licence:report"):
+        if turn.case is not None and turn.case.is_open:
+            return status(turn)
+        result = report.start(None, None)
+        if payload == "licence:report":
+            query = turn.state.slots.get("query", "")
+            result.state.slots.update({"category": "illegal_recruiter", "who": query})
+        return result
+    if payload == phrases.MENU_HUMAN:
+        return open_human_case(turn, ctx)
+    if payload.startswith("faq:"):
+        entry = ctx.kb.entry(payload[4:])
+        if entry is not None:
+            return faq.answer(entry, ctx)
+        return faq.cannot_answer(turn.state.slots.get("question", turn.inbound.text), [])
+    if payload in ("fb:yes", "fb:no"):
+        return faq.feedback(turn.state, payload == "fb:yes")
+    if payload.startswith("licence:no:"):
+        return licence.by_licence_no(payload[len("licence:no:"):], ctx)
+    if payload.startswith("rate:") and turn.state.flow == "rating":
+        return rating(turn, int(payload[5:]))
+    return None
+
+
+def rating(turn: Turn, value: int) -> StepResult:
+    number = turn.state.slots.get("case_number", "")
+    return StepResult([Outbound(phrases.RATING_THANKS, (phrases.TO_MENU,))], State(),
+                      [RecordRating(number, value)])
+
+
+def _step(turn: Turn, ctx: FlowContext) -> StepResult:
+    state = turn.state
+    text = turn.inbound.text.strip()
+    norm = normalise(text)
+    payload = _button_payload(text, state)
+    sig = signals.read(text)
+    evidence = turn.inbound.media
+
+    if sig.is_emergency:
+        return emergency(turn, sig, ctx)
+    if norm in _MENU_WORDS or norm in _CANCEL_WORDS:
+        return main_menu(ctx, phrases.CANCELLED + " " + phrases.MENU_AGAIN if norm in _CANCEL_WORDS else None)
+    if _STATUS.match(norm):
+        return status(turn)
+    if payload is not None:
+        by_payload = _by_payload(payload, turn, ctx, sig)
+        if by_payload is not None:
+            return by_payload
+    if turn.case is not None and turn.case.is_open and (state.flow == "case" or evidence):
+        return relay(turn)
+    if state.flow == "rating" and norm.isdigit() and 1 <= int(norm) <= 5:
+        return rating(turn, int(norm))
+    if state.flow == "report":
+        return report.step(state, text, payload, sig)
+    if not text and evidence:
+        return report.start(None, None)
+    if state.flow == "faq" and state.step == "ask" and norm:
+        route = router.classify(text, ctx)
+        if route.intent in ("faq", "out_of_scope"):
+            # the person chose "ask about procedures": the topic is in scope, only confidence counts
+            hits = list(route.hits)
+            intent = "faq" if hits and hits[0].confidence >= ctx.thresholds.suggest else "out_of_scope"
+            return faq.respond(text, intent, hits, ctx)
+    if state.flow == "licence" and state.step == "ask" and norm:
+        return licence.check(text, ctx)
+    if norm in _REPORT_WORDS:
+        return report.start(None, None)
+    if norm in _LICENCE_WORDS:
+        return _by_payload(phrases.MENU_LICENCE, turn, ctx, sig)  # type: ignore[return-value]
+    return route_free_text(turn, ctx, sig)
+
+
+def handle(turn: Turn, ctx: FlowContext) -> StepResult:
+    """The next step of this conversation."""
+    state = turn.state
+    idle = state.slots.get("_at")
+    if idle and turn.now - dt.datetime.fromisoformat(idle) > ctx.idle_reset and state.flow not in ("case", "rating"):
+        turn = Turn(turn.inbound, State(), turn.case, turn.now)
+    result = _step(turn, ctx)
+    for m in turn.inbound.media:
+        result.effects.append(AttachEvidence(m.kind, m.ref, m.content_type))
+    # remember what was offered, so "2" next turn means the second button
+    offered = [b.payload for b in result.replies[-1].buttons] if result.replies else []
+    result.state.slots["_buttons"] = offered
+    result.state.slots["_at"] = turn.now.isoformat()
+    return result
+

@@ -1,0 +1,142 @@
+"""The one message path: load state -> safety and flow step -> save everything in ONE transaction.
+
+A retried delivery (same channel + message id) is acknowledged and not handled again. The
+replies are written to the outbox in the same transaction as the new state, so a crash
+either loses nothing or leaves nothing half-done; bot/ sends the outbox afterwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from sqlalchemy.engine import Engine as SqlEngine
+from sqlalchemy.exc import IntegrityError
+
+from flows import conversation, phrases
+from flows.context import FlowContext
+from flows.messages import Inbound, Outbound
+from flows.state import (AttachEvidence, CaseView, EscalateCase, OpenCase, RecordFeedback, RecordRating,
+                         RecordUnanswered, RelayToCase, State, StepResult, Turn)
+from storage import repo
+from storage.db import unit_of_work
+from storage.models import Case, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Handled:
+    duplicate: bool
+    replies: tuple[Outbound, ...] = ()
+    outbox_ids: tuple[int, ...] = ()
+    intent: str | None = None
+    case_number: str | None = None
+    case_opened: bool = False
+
+
+def _buttons(out: Outbound) -> list[dict[str, str]]:
+    return [{"label": b.label, "payload": b.payload} for b in out.buttons]
+
+
+class Engine:
+    def __init__(self, db: SqlEngine, ctx: FlowContext, sla_minutes: Mapping[str, int],
+                 on_case_event: Callable[[str, str], None] | None = None) -> None:
+        self.db = db
+        self.ctx = ctx
+        self.sla_minutes = dict(sla_minutes)
+        self.on_case_event = on_case_event  # (kind, case_number) after commit: live queue, staff chat
+
+    def handle(self, inbound: Inbound) -> Handled:
+        dedupe_key = f"{inbound.channel}:{inbound.message_ref}"
+        try:
+            result = self._handle(inbound, dedupe_key)
+        except IntegrityError:
+            # a copy of this delivery committed first (two deliveries at the same moment)
+            return Handled(duplicate=True)
+        if result.case_number and self.on_case_event and result.case_opened:
+            self.on_case_event("created", result.case_number)
+        return result
+
+    def _handle(self, inbound: Inbound, dedupe_key: str) -> Handled:
+        with unit_of_work(self.db) as s:
+            contact = repo.contact_for_update(s, urn=inbound.urn, channel=inbound.channel, address=inbound.user_ref,
+                                              display_name=inbound.display_name)
+            if repo.inbound_seen(s, dedupe_key=dedupe_key):
+                return Handled(duplicate=True)
+            conv = repo.conversation_of(s, contact_id=contact.id)  # type: ignore[arg-type]
+            media = [{"kind": m.kind, "ref": m.ref, "content_type": m.content_type} for m in inbound.media]
+            repo.log_message(s, conversation_id=conv.id, direction="in", text=inbound.text[:10000],  # type: ignore[arg-type]
+                             author="user", dedupe_key=dedupe_key, media=media)
+            contact.last_inbound_at = inbound.received_at.astimezone(dt.UTC).replace(tzinfo=None)
+            case = repo.latest_case(s, contact_id=contact.id)  # type: ignore[arg-type]
+            view = CaseView(case.number, case.status, repo.officer_name(s, case.assignee_id)) if case else None
+            turn = Turn(inbound, State(conv.flow, conv.step, dict(conv.slots or {})), view, utcnow())
+            try:
+                step = conversation.handle(turn, self.ctx)
+            except Exception:
+                # a bug in a flow must not leave the person without an answer or lose the message
+                log.exception("flow step failed; answering with the fallback and opening a case")
+                step = self._fallback_step()
+            case, opened = self._apply(s, step, contact, conv.id, case)  # type: ignore[arg-type]
+            number = case.number if case else ""
+            outbox_ids: list[int] = []
+            replies: list[Outbound] = []
+            for out in step.replies:
+                out = dataclasses.replace(out, text=out.text.replace("{case_number}", number))
+                row = repo.log_message(s, conversation_id=conv.id, direction="out", text=out.text,  # type: ignore[arg-type]
+                                       author="bot", buttons=_buttons(out), intent=step.intent)
+                outbox_ids.append(repo.enqueue(s, contact=contact, text=out.text, buttons=_buttons(out),
+                                               message_log_id=row.id).id)  # type: ignore[arg-type]
+                replies.append(out)
+            conv.flow, conv.step, conv.slots, conv.updated_at = (step.state.flow, step.state.step,
+                                                                  step.state.slots, utcnow())
+            s.add(conv)
+            return Handled(False, tuple(replies), tuple(outbox_ids), step.intent, case.number if case else None,
+                           opened)
+
+    def _fallback_step(self) -> StepResult:
+        contacts = phrases.contact_lines(dict(self.ctx.values.get("contacts", {})), self.ctx.emergency_contacts)
+        effect = OpenCase(category="other", priority="high", emergency=False,
+                          summary="Pesan tidak bisa diproses otomatis; mohon periksa transkrip.")
+        return StepResult([Outbound(phrases.ERROR_FALLBACK.format(contacts=contacts))], State("case", "open"),
+                          [effect], intent="report")
+
+    def _apply(self, s, step: StepResult, contact, conversation_id: int, case: Case | None):  # type: ignore[no-untyped-def]
+        opened = False
+        for effect in step.effects:
+            if isinstance(effect, OpenCase):
+                if case is not None and case.status in repo.OPEN_STATUSES:
+                    # one open case per person: a new report joins it
+                    repo.add_case_event(s, case_id=case.id, kind="message", actor="user", detail=effect.summary)
+                    if effect.emergency:
+                        repo.escalate_case(s, case=case, sla_minutes=self.sla_minutes["emergency"],
+                                           detail=effect.summary)
+                    continue
+                case = repo.open_case(s, contact_id=contact.id, conversation_id=conversation_id,
+                                      category=effect.category, priority=effect.priority, emergency=effect.emergency,
+                                      summary=effect.summary, intake=effect.intake, consent_share=effect.consent_share,
+                                      safe_to_reply=effect.safe_to_reply,
+                                      sla_minutes=self.sla_minutes[effect.priority])
+                opened = True
+            elif isinstance(effect, EscalateCase) and case is not None:
+                repo.escalate_case(s, case=case, sla_minutes=self.sla_minutes["emergency"], detail=effect.summary)
+            elif isinstance(effect, RelayToCase) and case is not None:
+                if case.status == "waiting":
+                    case.status = "claimed" if case.assignee_id else "new"
+                    repo.add_case_event(s, case_id=case.id, kind="status", actor="user", detail=case.status)
+            elif isinstance(effect, AttachEvidence) and case is not None:
+                repo.attach_evidence(s, case_id=case.id, kind=effect.kind, ref=effect.ref,  # type: ignore[arg-type]
+                                     content_type=effect.content_type)
+            elif isinstance(effect, RecordFeedback):
+                repo.record_feedback(s, conversation_id=conversation_id, entry_id=effect.entry_id,
+                                     helpful=effect.helpful)
+            elif isinstance(effect, RecordUnanswered):
+                repo.record_unanswered(s, conversation_id=conversation_id, text=effect.text,
+                                       best_entry_id=effect.best_entry_id, confidence=effect.confidence)
+            elif isinstance(effect, RecordRating):
+                repo.record_rating(s, contact_id=contact.id, case_number=effect.case_number, rating=effect.rating)
+        return case, opened

@@ -1,0 +1,52 @@
+"""FAQ answers: confident answer with related questions, candidates when unsure, honest fallback."""
+
+from __future__ import annotations
+
+from flows import phrases
+from flows.context import FlowContext
+from flows.messages import Button, Outbound
+from flows.state import RecordFeedback, RecordUnanswered, State, StepResult
+from knowledge.faq_index import Hit
+from knowledge.kb import Entry
+
+
+def answer(entry: Entry, ctx: FlowContext) -> StepResult:
+    related = [e for e in (ctx.kb.entry(r) for r in entry.related[:3]) if e is not None]
+    buttons = (phrases.FEEDBACK_YES, phrases.FEEDBACK_NO, *(Button(e.question, f"faq:{e.id}") for e in related),
+               phrases.TO_MENU)
+    text = f"{ctx.render(entry.answer)}\n\n{phrases.HELPFUL_Q}"
+    return StepResult([Outbound(text, buttons)], State("faq", "answered", {"entry_id": entry.id}), intent="faq")
+
+
+def suggest(hits: list[Hit]) -> StepResult:
+    buttons = tuple(Button(h.entry.question, f"faq:{h.entry.id}") for h in hits[:3]) + (phrases.NONE_OF_THESE,)
+    return StepResult([Outbound(phrases.DID_YOU_MEAN, buttons)], State("faq", "suggested"), intent="faq")
+
+
+def cannot_answer(text: str, hits: list[Hit]) -> StepResult:
+    best = hits[0] if hits else None
+    effect = RecordUnanswered(text[:2000], best.entry.id if best else None, best.confidence if best else 0.0)
+    reply = Outbound(phrases.CANNOT_ANSWER, (phrases.ASK_HUMAN, phrases.TO_MENU))
+    return StepResult([reply], State("faq", "fallback", {"question": text[:500]}), [effect], intent="out_of_scope")
+
+
+def respond(text: str, intent: str, hits: list[Hit], ctx: FlowContext) -> StepResult:
+    """The reply to a free question that the router judged `faq` or `out_of_scope`."""
+    if intent == "faq" and hits:
+        top = hits[0]
+        runner_up = hits[1].confidence if len(hits) > 1 else 0.0
+        if top.confidence >= ctx.thresholds.answer and top.confidence - runner_up >= ctx.thresholds.margin:
+            return answer(top.entry, ctx)
+        close = [h for h in hits if h.confidence >= ctx.thresholds.suggest]
+        if close:
+            return suggest(close)
+    return cannot_answer(text, hits)
+
+
+def feedback(state: State, helpful: bool) -> StepResult:
+    entry_id = state.slots.get("entry_id")
+    effects = [RecordFeedback(entry_id, helpful)] if entry_id else []
+    if helpful:
+        return StepResult([Outbound(phrases.THANKS_FEEDBACK + " " + phrases.MENU_AGAIN, phrases.MAIN_MENU_BUTTONS)],
+                          State(), effects)
+    return StepResult([Outbound(phrases.SORRY_FEEDBACK, (phrases.ASK_HUMAN, phrases.TO_MENU))], State(), effects)

@@ -1,0 +1,161 @@
+"""Agency licence check in the chat: result cards, lookalike warnings, job-offer analysis."""
+
+from __future__ import annotations
+
+import re
+
+from flows import phrases
+from flows.context import FlowContext
+from flows.messages import Button, Outbound
+from flows.state import State, StepResult
+from knowledge.normalise import normalise
+
+REPORT_RECRUITER = Button("Laporkan perekrut ini", "licence:report")
+CHECK_ANOTHER = Button("Cek perusahaan lain", "menu:licence")
+DONT_PAY = "Jangan bayar apa pun dan jangan serahkan dokumen (paspor, KTP, ijazah) kepada perusahaan ini."
+WARNING_SIGNS = (
+    "Waspadai tanda perekrutan tidak resmi:\n"
+    "• diminta uang di muka atau biaya besar\n"
+    "• berangkat pakai visa kunjungan/turis/umroh untuk bekerja\n"
+    "• tanpa pelatihan, tanpa perjanjian kerja, proses sangat cepat\n"
+    "• perekrut perorangan (calo/sponsor), bukan perusahaan berizin"
+)
+_COUNTRIES = {
+    "malaysia": "Malaysia", "singapura": "Singapura", "brunei": "Brunei", "hong kong": "Hong Kong",
+    "taiwan": "Taiwan", "korea selatan": "Korea Selatan", "korea": "Korea Selatan", "jepang": "Jepang",
+    "arab saudi": "Arab Saudi", "qatar": "Qatar", "uni emirat arab": "Uni Emirat Arab", "dubai": "Uni Emirat Arab",
+    "kuwait": "Kuwait", "oman": "Oman", "bahrain": "Bahrain", "turki": "Turki", "polandia": "Polandia",
+    "australia": "Australia", "selandia baru": "Selandia Baru", "jerman": "Jerman", "inggris": "Inggris",
+    "belanda": "Belanda", "rumania": "Rumania", "hungaria": "Hungaria", "ceko": "Ceko", "kamboja": "Kamboja",
+    "thailand": "Thailand", "vietnam": "Vietnam", "myanmar": "Myanmar", "filipina": "Filipina",
+}
+_COUNTRY_RX = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _COUNTRIES), key=len, reverse=True)) + r")\b")
+_VERDICT_HEAD = {
+    "suspended": "DISKORSING (izin sedang dihentikan sementara)",
+    "revoked": "DICABUT (izinnya sudah tidak berlaku)",
+    "expired": "KEDALUWARSA (masa berlaku izin sudah habis)",
+}
+
+
+def countries_in(text: str) -> list[str]:
+    seen: list[str] = []
+    for m in _COUNTRY_RX.finditer(normalise(text)):
+        name = _COUNTRIES[m.group(1)]
+        if name not in seen:
+            seen.append(name)
+    return seen
+
+
+def data_note(ctx: FlowContext) -> str:
+    when = ctx.registry.imported_at.strftime("%d-%m-%Y") if ctx.registry.imported_at else "belum diketahui"
+    note = f"(Data per {when}.)"
+    if ctx.registry.is_sample:
+        note += " PERHATIAN: yang terpasang adalah DATA CONTOH fiktif, bukan daftar resmi."
+    return note
+
+
+def _agency_lines(agency) -> list[str]:  # type: ignore[no-untyped-def]
+    return [
+        f"Nama: {agency.name}",
+        f"Nomor izin: {agency.licence_no}",
+        f"Berlaku sampai: {agency.valid_until.strftime('%d-%m-%Y')}",
+        f"Alamat: {agency.address or '-'}",
+        f"Negara tujuan terdaftar: {', '.join(agency.countries) or '-'}",
+    ]
+
+
+def card(result, wanted_countries: list[str], ctx: FlowContext) -> Outbound:  # type: ignore[no-untyped-def]
+    """The result card for one check, with the buttons for the next step."""
+    verdict = result.verdict
+    if verdict == "licensed":
+        agency = result.matches[0].agency
+        lines = ["✅ Perusahaan ini TERDAFTAR dan izinnya aktif.", *_agency_lines(agency)]
+        if result.fuzzy:
+            lines.append("Pastikan nama dan nomor izin di dokumen Anda sama persis dengan data di atas.")
+        missing = [c for c in wanted_countries if c not in agency.countries]
+        if missing:
+            lines.append(f"⚠️ Perusahaan ini TIDAK terdaftar untuk penempatan ke {', '.join(missing)}. "
+                         "Jangan berangkat ke negara itu lewat perusahaan ini.")
+        lines.append("Tetap minta perjanjian kerja tertulis dan ikuti alur resmi di Disnaker.")
+        buttons: tuple[Button, ...] = (CHECK_ANOTHER, phrases.TO_MENU)
+    elif verdict in _VERDICT_HEAD:
+        agency = result.matches[0].agency
+        lines = [f"⛔ Izin perusahaan ini {_VERDICT_HEAD[verdict]}.", *_agency_lines(agency)[:3], DONT_PAY]
+        buttons = (REPORT_RECRUITER, CHECK_ANOTHER, phrases.TO_MENU)
+    elif verdict == "ambiguous":
+        lines = ["Ada beberapa perusahaan terdaftar dengan nama mirip. Pilih yang Anda maksud:"]
+        buttons = tuple(Button(m.agency.name, f"licence:no:{m.agency.licence_no}") for m in result.matches[:3])
+        buttons += (phrases.TO_MENU,)
+    elif result.lookalike_of is not None:
+        real = result.lookalike_of.agency if hasattr(result.lookalike_of, "agency") else result.lookalike_of
+        lines = [
+            f"⚠️ Nama ini mirip dengan {real.name} yang terdaftar, tetapi TIDAK SAMA.",
+            f"Perusahaan terdaftar: {real.name}, nomor izin {real.licence_no}.",
+            "Bandingkan nama dan nomor izin di dokumen Anda. Penipu sering memakai nama yang mirip.",
+            DONT_PAY,
+        ]
+        buttons = (REPORT_RECRUITER, CHECK_ANOTHER, phrases.TO_MENU)
+    else:
+        what = "Nomor izin ini" if getattr(result, "by_licence", False) else "Nama ini"
+        lines = [f"❌ {what} TIDAK ditemukan dalam daftar perusahaan penempatan (P3MI) berizin.", WARNING_SIGNS,
+                 DONT_PAY]
+        buttons = (REPORT_RECRUITER, CHECK_ANOTHER, phrases.TO_MENU)
+    lines.append(data_note(ctx))
+    return Outbound("\n".join(lines), buttons)
+
+
+def check(text: str, ctx: FlowContext) -> StepResult:
+    """Check what the user typed: a job offer, a licence number or a name."""
+    from knowledge.job_offer import looks_like_job_offer
+
+    if ctx.agencies is None:
+        reply = Outbound("Maaf, daftar perusahaan belum tersedia. Silakan tanyakan ke petugas.",
+                         (phrases.ASK_HUMAN, phrases.TO_MENU))
+        return StepResult([reply], State(), intent="licence_check")
+    if looks_like_job_offer(text):
+        return offer(text, ctx)
+    result = ctx.agencies.check(text, ctx.today())
+    if result.verdict == "not_found" and result.lookalike_of is None and not _has_name(text):
+        return StepResult([Outbound(phrases.ASK_AGENCY, (phrases.TO_MENU,))], State("licence", "ask"),
+                          intent="licence_check")
+    reply = card(result, countries_in(text), ctx)
+    slots = {"query": text[:300], "verdict": result.verdict}
+    return StepResult([reply], State("licence", "result", slots), intent="licence_check")
+
+
+def _has_name(text: str) -> bool:
+    """Whether the message names something to check at all (not just "cek izin dong")."""
+    from knowledge.lexicon import FUNCTION_WORDS
+
+    generic = FUNCTION_WORDS | {"cek", "izin", "perusahaan", "pt", "agen", "p3mi", "resmi", "legal", "tidak",
+                                "terdaftar", "nama", "nomor", "apa", "aman", "tolong", "mohon", "periksa"}
+    return any(w not in generic for w in normalise(text).split())
+
+
+def offer(text: str, ctx: FlowContext) -> StepResult:
+    from knowledge.job_offer import analyse_offer
+
+    analysis = analyse_offer(text, ctx.agencies, ctx.today())
+    lines = ["Hasil cek pesan lowongan:"]
+    if analysis.countries:
+        lines.append(f"Negara tujuan: {', '.join(analysis.countries)}")
+    for res in analysis.agencies:
+        head = card(res, analysis.countries, ctx).text.split("\n")[0]
+        name = res.matches[0].agency.name if res.matches else (
+            res.lookalike_of.agency.name if res.lookalike_of is not None and hasattr(res.lookalike_of, "agency")
+            else "perusahaan yang disebut")
+        lines.append(f"• {name}: {head}")
+    if analysis.flags:
+        lines.append("Tanda bahaya yang ditemukan:")
+        lines += [f"• {f.label} — \"{f.trigger}\"" for f in analysis.flags]
+    else:
+        lines.append("Tidak ditemukan tanda penipuan yang umum. Tetap cek izin perusahaannya.")
+    lines.append(analysis.verdict_text)
+    lines.append(data_note(ctx))
+    buttons = (REPORT_RECRUITER, CHECK_ANOTHER, phrases.TO_MENU) if analysis.flags else (CHECK_ANOTHER, phrases.TO_MENU)
+    return StepResult([Outbound("\n".join(lines), buttons)], State("licence", "result", {"query": text[:300]}),
+                      intent="licence_check")
+
+
+def by_licence_no(licence_no: str, ctx: FlowContext) -> StepResult:
+    return check(licence_no, ctx)

@@ -1,0 +1,112 @@
+"""Every sentence the bot says, in plain Indonesian, short enough for a phone screen."""
+
+from __future__ import annotations
+
+from flows.messages import Button
+
+MENU_FAQ, MENU_LICENCE, MENU_REPORT, MENU_HUMAN = "menu:faq", "menu:licence", "menu:report", "menu:human"
+TO_MENU = Button("Menu utama", "menu")
+FEEDBACK_YES = Button("Ya, membantu", "fb:yes")
+FEEDBACK_NO = Button("Tidak membantu", "fb:no")
+NONE_OF_THESE = Button("Bukan semuanya", "faq:none")
+ASK_HUMAN = Button("Bicara dengan petugas", MENU_HUMAN)
+REPORT = Button("Laporkan masalah", MENU_REPORT)
+SKIP = Button("Lewati", "skip")
+YES = Button("Ya", "yes")
+NO = Button("Tidak", "no")
+
+MAIN_MENU_BUTTONS = (
+    Button("Tanya prosedur kerja ke luar negeri", MENU_FAQ),
+    Button("Cek izin perusahaan (P3MI)", MENU_LICENCE),
+    Button("Laporkan masalah / minta tolong", MENU_REPORT),
+    Button("Bicara dengan petugas", MENU_HUMAN),
+)
+
+
+def greeting(service_name: str) -> str:
+    return (
+        f"Halo, selamat datang di layanan {service_name} (BP3MI Kepulauan Riau).\n"
+        "Kami membantu calon PMI, PMI, dan keluarganya. Pilih salah satu atau tulis pertanyaan Anda:"
+    )
+
+
+MENU_AGAIN = "Silakan pilih layanan atau tulis pertanyaan Anda:"
+CANCELLED = "Baik, dibatalkan."
+ASK_QUESTION = "Silakan tulis pertanyaan Anda tentang kerja ke luar negeri. Contoh: \"apa syarat jadi PMI?\""
+HELPFUL_Q = "Apakah jawaban ini membantu?"
+THANKS_FEEDBACK = "Terima kasih atas masukannya."
+SORRY_FEEDBACK = (
+    "Terima kasih, masukan Anda kami catat untuk memperbaiki jawaban. "
+    "Jika perlu, petugas kami bisa membantu langsung."
+)
+DID_YOU_MEAN = "Saya belum yakin maksud Anda. Apakah salah satu pertanyaan ini?"
+CANNOT_ANSWER = (
+    "Maaf, saya belum bisa menjawab pertanyaan itu dengan pasti. "
+    "Pertanyaan Anda kami catat agar petugas melengkapi jawabannya. "
+    "Anda bisa bicara langsung dengan petugas, atau kembali ke menu."
+)
+NOT_UNDERSTOOD = "Maaf, saya belum mengerti pesan Anda. Silakan tulis dengan kata-kata, atau pilih menu:"
+
+ASK_AGENCY = (
+    "Tulis nama perusahaan (PT) atau nomor izinnya (SIP3MI). "
+    "Anda juga bisa menempelkan pesan lowongan kerja yang Anda terima untuk dicek."
+)
+
+EMERGENCY = (
+    "Keselamatan Anda yang utama.\n"
+    "Jika Anda dalam bahaya sekarang, segera hubungi:\n{contacts}\n\n"
+    "Laporan Anda kami catat sebagai DARURAT dengan nomor {case_number}. "
+    "Petugas akan membalas di chat ini secepatnya.\n"
+    "Jika aman, kirim: di mana Anda sekarang (negara, kota, alamat), dan nama majikan/agen. "
+    "Jika tidak aman membalas, tidak apa-apa; simpan nomor laporan ini."
+)
+EMERGENCY_AGAIN = (
+    "Pesan darurat Anda sudah kami teruskan ke petugas (laporan {case_number}). "
+    "Jika Anda dalam bahaya, hubungi:\n{contacts}"
+)
+
+# Report intake: every question can be skipped.
+INTAKE_START = (
+    "Kami siap membantu. Saya akan bertanya beberapa hal singkat agar petugas bisa menolong. "
+    "Semua pertanyaan boleh dilewati.\n\nApa yang terjadi? Ceritakan singkat."
+)
+INTAKE_WHERE = "Di mana Anda (atau orang yang dilaporkan) sekarang? Tulis negara dan kota."
+INTAKE_WHO = "Siapa nama majikan atau agen/perusahaan yang terlibat (jika tahu)?"
+INTAKE_SAFE_NOW = "Apakah Anda aman saat ini?"
+INTAKE_SAFE_REPLY = "Apakah aman jika petugas membalas ke nomor/akun ini?"
+INTAKE_CONSENT = (
+    "Bolehkah kami membagikan laporan ini kepada KBRI/KJRI atau polisi bila diperlukan untuk menolong Anda?"
+)
+INTAKE_DONE = (
+    "Terima kasih. Laporan Anda sudah diterima dengan nomor {case_number}.\n"
+    "Petugas akan membalas di chat ini. Anda bisa menanyakan perkembangannya kapan saja "
+    "dengan menulis \"status laporan\". Data Anda dijaga kerahasiaannya."
+)
+HUMAN_QUEUED = (
+    "Baik, permintaan Anda sudah kami teruskan ke petugas (nomor {case_number}). "
+    "Petugas akan membalas di chat ini pada jam kerja secepatnya. "
+    "Jika darurat, tulis \"darurat\" atau hubungi:\n{contacts}"
+)
+CASE_FORWARDED = "Pesan Anda sudah diteruskan ke petugas yang menangani laporan {case_number}."
+STATUS_NONE = "Anda belum punya laporan di layanan ini. Tulis \"lapor\" untuk membuat laporan."
+STATUS_LINE = "Laporan {case_number}: {status}.{assignee}"
+STATUS_LABELS = {
+    "new": "sudah diterima, menunggu petugas",
+    "claimed": "sedang ditangani petugas",
+    "waiting": "petugas menunggu balasan Anda",
+    "resolved": "sudah diselesaikan",
+    "closed": "sudah ditutup",
+}
+RATING_ASK = "Laporan {case_number} sudah diselesaikan. Seberapa puas Anda dengan bantuan kami? Pilih 1 (buruk) sampai 5 (sangat baik)."
+RATING_THANKS = "Terima kasih atas penilaian Anda. Semoga Anda selalu aman."
+RATING_BUTTONS = tuple(Button(str(i), f"rate:{i}") for i in range(1, 6))
+
+RATE_LIMITED = "Pesan Anda banyak sekali dalam waktu singkat. Mohon tunggu sebentar, lalu kirim lagi."
+ERROR_FALLBACK = (
+    "Maaf, terjadi gangguan di sistem kami. Pesan Anda tersimpan dan petugas akan memeriksanya. "
+    "Jika darurat, hubungi:\n{contacts}"
+)
+
+
+def contact_lines(contacts: dict[str, str], keys: tuple[str, ...]) -> str:
+    return "\n".join(f"• {contacts[k]}" for k in keys if k in contacts)

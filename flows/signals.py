@@ -1,0 +1,163 @@
+"""What a message says about the writer's situation: danger now, a problem for an officer,
+who it is about, and whether it is a general question. Pure regexes over normalised text.
+
+The patterns are written against `knowledge.normalise.normalise()` output: lowercase,
+slang expanded ("gk" -> "tidak", "sy" -> "saya", "dikasih" -> "diberi"), reduplication
+collapsed ("anak-anak" -> "anak").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from knowledge.normalise import normalise
+
+
+def _rx(*parts: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in parts))
+
+
+# Danger now: each pattern names the case category it points to.
+DANGER: list[tuple[str, re.Pattern[str]]] = [
+    ("trafficking", _rx(
+        r"\banak\b.{0,40}\b(dipekerjakan|disuruh kerja|dipaksa kerja)",
+        r"\b(di ?bawah umur|umur (belasan|1[0-7])|usia (belasan|1[0-7]))\b.{0,50}\b(kerja|bekerja|dipekerjakan)",
+        r"\b(dijual|diperjualbelikan|diculik|disandera)\b",
+        r"\b(dibawa|dipindahkan|dikirim|diangkut)\b.{0,20}\bpaksa",
+        r"\b(membawa|memindahkan|mengirim|bawa)\b (saya|kami|kita)\b.{0,80}\b(tidak mau|menolak|paksa|dipaksa)\b",
+        r"\b(narkoba|sabu|obat terlarang)\b.{0,80}\b(ancam|mengancam|diancam|paksa|dipaksa)",
+        r"\b(ancam|mengancam|diancam|paksa|dipaksa|memaksa)\b.{0,80}\b(narkoba|sabu)\b",
+        r"\bdipaksa\b.{0,30}\b(melayani|tidur dengan|berhubungan|jadi pekerja seks|prostitusi)",
+        r"\b(prostitusi|pelacuran|dijadikan pekerja seks)\b",
+    )),
+    ("violence", _rx(
+        r"\b(dipukul|dipukuli|memukul|memukuli|ditampar|menampar|ditendang|menendang|disiksa|menyiksa|"
+        r"dianiaya|menganiaya|disetrika|dicekik|dibakar|disiram air panas|dijambak|dilempar)\b",
+        r"\b(diancam|mengancam|ancaman)\b.{0,60}\b(bunuh|dibunuh|membunuh|mati|pukul|siksa|polisi|penjara)",
+        r"\b(akan|mau|ingin) (dibunuh|membunuh)\b",
+        r"\b(diperkosa|memperkosa|perkosaan|dilecehkan secara seksual|pelecehan seksual)\b",
+        r"\b(luka|berdarah|memar)\b.{0,40}\b(majikan|dipukul|disiksa|agen)",
+    )),
+    ("trafficking", _rx(
+        r"\b(dikunci|dikurung|disekap|terkunci|dikunci dari luar)\b",
+        r"\btidak (pernah )?(boleh|dibolehkan|diperbolehkan|diizinkan|bisa) keluar\b",
+        r"\bdilarang keluar\b",
+    )),
+    ("violence", _rx(
+        r"\btidak (pernah )?(diberi|dapat|ada) makan",
+        r"\b(kelaparan|tidak makan \d+ hari|tidak makan sejak)\b",
+    )),
+    ("other", _rx(
+        r"\b(bunuh diri|mengakhiri hidup|akhiri hidup|ingin mati|mau mati|lebih baik mati|tidak ingin hidup)\b",
+    )),
+    ("stranded", _rx(
+        r"\b(kapal|perahu|speedboat|boat|pompong)\b.{0,60}\b(mogok|tenggelam|bocor|terbalik|terombang|hanyut|karam)\b",
+        r"\bdi tengah laut\b.{0,40}\b(mogok|tenggelam|bocor|terbalik|terombang|hanyut|semalaman)\b",
+        r"\b(pingsan|tidak sadarkan diri|sekarat|kritis)\b",
+    )),
+]
+
+# A problem an officer should take up, by category. Order matters: the first hit names the category.
+PROBLEMS: list[tuple[str, re.Pattern[str]]] = [
+    ("passport", _rx(
+        r"\bpaspor\b.{0,40}\b(ditahan|disimpan|diambil|dipegang|dirampas|tidak dikembalikan|dibawa)\b",
+        r"\b(menahan|tahan|mengambil|ambil|menyimpan|pegang|memegang|merampas)\b.{0,20}\bpaspor\b",
+        r"\bdokumen\b.{0,30}\b(ditahan|diambil|tidak dikembalikan)\b",
+    )),
+    ("wages", _rx(
+        r"\b(gaji|upah|lembur)\b.{0,50}\b(tidak|belum|telat|terlambat|dipotong|potong|kurang|ditahan)\b",
+        r"\b(tidak|belum|tidak pernah|tidak mau)\b (di)?bayar\b",
+        r"\b(potong|dipotong|memotong)\b.{0,20}\bgaji\b",
+    )),
+    ("lost_contact", _rx(
+        r"\b(tidak|belum) (bisa |dapat )?(di)?hubungi\b",
+        r"\b(hilang|putus) (kontak|komunikasi|kabar)\b",
+        r"\btidak (ada|pernah|pernah ada|memberi) (kabar|berita)\b",
+        r"\b(menghilang|hilang tanpa kabar)\b",
+    )),
+    ("illegal_recruiter", _rx(
+        r"\b(ditipu|tertipu|kena tipu|menipu|penipuan|dibohongi|membohongi)\b",
+        r"\b(sudah|telah) (bayar|membayar|transfer|menyerahkan uang)\b.{0,80}\b(tidak|belum)\b",
+        r"\b(belum|tidak) (juga )?(di)?berangkatkan\b",
+        r"\btidak jadi (berangkat|diberangkatkan)\b",
+        r"\b(melaporkan|laporkan|lapor)\b.{0,30}\b(calo|agen|p3mi|pt|perusahaan|perekrut)\b",
+        r"\bvisa (saya|kami)?\b.{0,20}\bvisa kunjungan\b",
+        r"\b(uang|duit)\b.{0,30}\b(tidak kembali|hilang|dibawa kabur|dibawa lari)\b",
+    )),
+    ("stranded", _rx(
+        r"\b(terlantar|telantar|terdampar|tertahan|terjebak)\b",
+        r"\b(dideportasi|ditangkap|ditahan polisi|ditahan imigrasi|dipenjara|masuk penjara|di depot)\b",
+        r"\btidak (punya|ada) (uang|ongkos|biaya) (untuk )?pulang\b",
+        r"\b(tidak|belum) (bisa|boleh|diizinkan|dibolehkan) pulang\b",
+        r"\btidak mengizinkan\b",
+        r"\b(disuruh|dipaksa|menyuruh) (saya )?pulang\b",
+        r"\b(kabur|melarikan diri)\b",
+        r"\bdi penampungan\b.{0,60}\b(belum|tidak)\b",
+        r"\b(belum|tidak) (juga )?diberangkatkan\b",
+    )),
+    ("violence", _rx(
+        r"\b(kekerasan|dimarahi|dimaki|dihina|diganggu|dilecehkan|pelecehan|diperlakukan kasar)\b",
+        r"\btanpa (istirahat|libur|hari libur|cuti)\b",
+        r"\btidak (pernah )?(ada|diberi|dapat|boleh) (istirahat|libur|hari libur|cuti)\b",
+        r"\b(dipaksa|disuruh)\b.{0,30}\b(kerja|bekerja|lembur)\b",
+        r"\bdari jam \d+\b.{0,30}\bsampai jam \d+\b",
+    )),
+    ("other", _rx(
+        r"\b(sakit|kecelakaan|cedera|celaka|meninggal|wafat|jenazah|hamil|dirawat)\b",
+        r"\b(kontrak|perjanjian kerja)\b.{0,40}\b(diganti|diubah|sepihak|tidak sesuai|diputus)\b",
+        r"\b(mengganti|mengubah)\b.{0,20}\b(kontrak|perjanjian kerja|isi kontrak)\b",
+        r"\b(dipecat|di ?phk|pemutusan hubungan kerja)\b",
+        r"\bpekerjaan\b.{0,20}\btidak sesuai\b",
+        r"\btidak (terdaftar|didaftarkan)\b.{0,20}\bbpjs\b",
+        r"\b(tidak mau|menolak) (mengurus|membayar|menanggung)\b",
+        r"\b(bayar|berobat) (sendiri)\b",
+    )),
+]
+
+# First person, a relative, or a witness: the message is about a real situation.
+_PERSONAL = re.compile(
+    r"\b(saya|kami)\b"
+    r"|\b(anak|istri|suami|ibu|ayah|bapak|kakak|adik|saudara|keluarga|orang tua|keponakan|sepupu|teman|"
+    r"tetangga|paman|bibi|mertua|nenek|kakek|pacar|tunangan)\b"
+)
+_ASKING_PREFACE = re.compile(r"\b(saya |kami )?(mau|ingin|boleh|izin) (tanya|bertanya|menanyakan)\b")
+_QUESTION_START = re.compile(
+    r"^(apa|apakah|bagaimana|bolehkah|boleh|siapa|dimana|di mana|kapan|berapa|mengapa|kenapa|adakah|bisakah|"
+    r"haruskah|perlukah|benarkah|betulkah|cara|mana)\b"
+)
+_CONDITIONAL = re.compile(r"\b(kalau|jika|bila|apabila|seandainya|misalnya|andaikan)\b")
+_MODAL = re.compile(r"\b(boleh|berhak|wajib|harus|perlu|seharusnya|sebaiknya)\b")
+
+
+@dataclass(frozen=True)
+class Signals:
+    text: str  # the normalised message
+    danger: str | None  # category of a danger-now sign, or None
+    problem: str | None  # category of a problem sign, or None
+    personal: bool  # about the writer, a relative or something they witness
+    question: bool  # phrased as a general question
+
+    @property
+    def is_report(self) -> bool:
+        """A situation for an officer: a sign of trouble told as one's own, not asked about in general."""
+        return bool(self.danger or self.problem) and (self.personal or not self.question)
+
+    @property
+    def is_emergency(self) -> bool:
+        return bool(self.danger) and self.is_report
+
+    @property
+    def category(self) -> str:
+        return self.danger or self.problem or "other"
+
+
+def read(text: str) -> Signals:
+    norm = normalise(text)
+    danger = next((cat for cat, rx in DANGER if rx.search(norm)), None)
+    problem = next((cat for cat, rx in PROBLEMS if rx.search(norm)), None)
+    personal = bool(_PERSONAL.search(_ASKING_PREFACE.sub(" ", norm)))
+    question = bool(
+        text.rstrip().endswith("?") or _QUESTION_START.search(norm) or _CONDITIONAL.search(norm) or _MODAL.search(norm)
+    )
+    return Signals(norm, danger, problem, personal, question)

@@ -1,0 +1,100 @@
+"""Conversation state and what a step returns. Plain data: stored as-is in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from flows.messages import Inbound, Outbound
+
+
+@dataclass
+class State:
+    flow: str = "menu"
+    step: str = "start"
+    slots: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """What the flows may know of the person's latest case (loaded by the engine)."""
+
+    number: str
+    status: str
+    assignee: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in ("new", "claimed", "waiting")
+
+
+@dataclass(frozen=True)
+class Turn:
+    inbound: Inbound
+    state: State
+    case: CaseView | None
+    now: dt.datetime
+
+
+# Side effects a step asks for; the engine carries them out in the same transaction.
+@dataclass(frozen=True)
+class OpenCase:
+    category: str
+    priority: str  # emergency | high | normal
+    emergency: bool
+    summary: str
+    intake: dict[str, Any] = field(default_factory=dict)
+    consent_share: bool | None = None
+    safe_to_reply: bool | None = None
+
+
+@dataclass(frozen=True)
+class EscalateCase:
+    """New danger told in an open case: raise it to emergency and tell the officers."""
+
+    summary: str
+
+
+@dataclass(frozen=True)
+class RelayToCase:
+    """A message for the officers of the open case (it is already in the message log)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class RecordFeedback:
+    entry_id: str
+    helpful: bool
+
+
+@dataclass(frozen=True)
+class RecordUnanswered:
+    text: str
+    best_entry_id: str | None
+    confidence: float
+
+
+@dataclass(frozen=True)
+class RecordRating:
+    case_number: str
+    rating: int
+
+
+@dataclass(frozen=True)
+class AttachEvidence:
+    kind: str
+    ref: str
+    content_type: str
+
+
+Effect = OpenCase | EscalateCase | RelayToCase | RecordFeedback | RecordUnanswered | RecordRating | AttachEvidence
+
+
+@dataclass
+class StepResult:
+    replies: list[Outbound]
+    state: State
+    effects: list[Effect] = field(default_factory=list)
+    intent: str | None = None

@@ -1,0 +1,561 @@
+"""Agency (P3MI) registry lookup: is this name or licence number a licensed placement agency?
+
+The one rule that outranks accuracy: *zero false reassurance*. Anything that is not exactly a
+registered, active, in-date agency must never come out ``licensed``. Scammers register or
+advertise names that differ from a licensed agency by one word ("PT Sinar Jaya Mandiri" next
+to "PT Sinar Jaya Tenaga Mandiri"), so the matcher separates two things on purpose:
+
+* a *typo* — characters wrong inside a word that is itself not a known company word
+  ("Mandri"), at most two edits in the whole name and few per word → same agency, ``fuzzy``;
+* a *different word* — a word added, dropped, replaced by another real word, or the words
+  reordered → a different company: ``not_found`` with ``lookalike_of`` naming the imitated one.
+
+Licence numbers match only exactly (case, spaces and punctuation ignored).
+Everything is indexed at construction so a check touches only a handful of posting lists.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from knowledge.agency_words import (
+    COMPANY_WORDS,
+    FILLER_WORDS,
+    LEGAL_FORMS,
+    LICENCE_WORDS,
+    PLACE_PHRASES,
+    TEXT_STOP_WORDS,
+)
+
+STATUSES = ("aktif", "skorsing", "dicabut")
+VERDICTS = ("licensed", "suspended", "revoked", "expired", "not_found", "ambiguous")
+
+# A user query longer than this is cut (a pasted essay is not a name); find_in_text has its own cap.
+MAX_QUERY_CHARS = 400
+MAX_QUERY_TOKENS = 40
+MAX_TEXT_CHARS = 20_000
+MAX_AMBIGUOUS = 3
+MAX_TOTAL_EDITS = 2  # over the whole name: "one or two typos"
+
+_WORD_RE = re.compile(r"[^\W_]+")
+_NON_ALNUM_RE = re.compile(r"[^0-9a-z]+")
+# Raw pieces of a query for licence detection: whitespace and characters never inside a number.
+_RAW_SPLIT_RE = re.compile(r"[\s:;,()\[\]\"']+")
+_ROMAN_RE = re.compile(r"^[ivxlc]{1,7}$")
+# Punctuation after a name ends it: what follows ("…, katanya resmi?") is context.
+_BOUNDARY_CHARS = frozenset(",;:!?()[]\n")
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Agency:
+    name: str
+    licence_no: str
+    status: str  # aktif | skorsing | dicabut
+    valid_until: date
+    address: str = ""
+    province: str = ""
+    countries: tuple[str, ...] = ()
+    # Extra registry columns, kept as-is; not part of identity or hashing.
+    extra: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass
+class Match:
+    agency: Agency
+    score: float
+
+
+@dataclass
+class CheckResult:
+    verdict: str  # licensed | suspended | revoked | expired | not_found | ambiguous
+    fuzzy: bool
+    matches: list[Match]
+    lookalike_of: Match | None
+    by_licence: bool
+    query: str = ""  # the (part of the) text that was checked; for find_in_text callers
+
+    def to_json(self) -> dict[str, Any]:
+        """The `helpdesk agencies check` output fields (see spec/interfaces.md)."""
+        return {
+            "verdict": self.verdict,
+            "fuzzy": self.fuzzy,
+            "matches": [_match_json(m) for m in self.matches],
+            "lookalike_of": (
+                None
+                if self.lookalike_of is None
+                else {
+                    "name": self.lookalike_of.agency.name,
+                    "licence_no": self.lookalike_of.agency.licence_no,
+                }
+            ),
+        }
+
+
+def _match_json(m: Match) -> dict[str, Any]:
+    a = m.agency
+    return {
+        "name": a.name,
+        "licence_no": a.licence_no,
+        "status": a.status,
+        "valid_until": a.valid_until.isoformat(),
+        "score": round(float(m.score), 1),
+        "address": a.address,
+        "province": a.province,
+        "countries": list(a.countries),
+    }
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def normalise_licence(text: str) -> str:
+    """Licence number without case, spaces or punctuation: "KEP.584 / MEN / IV / 2011" -> "kep584meniv2011"."""
+    return _NON_ALNUM_RE.sub("", _fold(text))
+
+
+def name_tokens(text: str) -> list[str]:
+    """Lower-case word tokens; punctuation separates words ("PT.Nama" -> ["pt", "nama"])."""
+    return _WORD_RE.findall(_fold(text))
+
+
+def core_name_tokens(name: str) -> tuple[str, ...]:
+    """A registered name without its legal form: "PT. Sinar Jaya Tbk" -> ("sinar", "jaya")."""
+    toks = name_tokens(name)
+    if toks[:2] == ["p", "t"]:
+        toks = toks[2:]
+    while toks and toks[0] in LEGAL_FORMS:
+        toks = toks[1:]
+    while toks and toks[-1] in LEGAL_FORMS:
+        toks = toks[:-1]
+    return tuple(toks)
+
+
+def verdict_for(agency: Agency, today: date) -> str:
+    """Verdict from the registry status; only an active, in-date licence is `licensed`."""
+    status = agency.status.strip().lower()
+    if status == "aktif":
+        return "licensed" if agency.valid_until >= today else "expired"
+    if status == "skorsing":
+        return "suspended"
+    if status == "dicabut":
+        return "revoked"
+    raise ValueError(f"unknown status {agency.status!r} for {agency.licence_no!r}")
+
+
+def _typo_cap(length: int) -> int:
+    """Edits tolerated inside one registered word: none in short words, where one edit
+    already makes another word ("Raya"/"Jaya" is caught as a different word anyway)."""
+    if length <= 3:
+        return 0
+    if length <= 6:
+        return 1
+    return 2
+
+
+def _not_found(query: str, *, by_licence: bool, lookalike: Match | None = None) -> CheckResult:
+    return CheckResult("not_found", False, [], lookalike, by_licence, query)
+
+
+# --------------------------------------------------------------------------- query tokens
+
+
+@dataclass(frozen=True)
+class _Tok:
+    text: str  # folded word
+    start: int  # offsets in the folded query, for boundary tests
+    end: int
+
+
+def _query_tokens(text: str) -> tuple[list[_Tok], str]:
+    folded = _fold(text)
+    return [_Tok(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(folded)], folded
+
+
+def _is_licence_like(raw: str) -> bool:
+    """A raw piece that can only be (part of) a licence number: digits with / . - or KEP."""
+    low = raw.casefold()
+    has_digit = any(c.isdigit() for c in low)
+    if not has_digit:
+        return False
+    if any(c in "/.-" for c in low.strip("./-")) or low.startswith("kep"):
+        return True
+    return sum(c.isdigit() for c in low) >= 6  # a bare long number (SIP3MI/NIB style)
+
+
+def _is_licence_piece(raw: str) -> bool:
+    """A raw piece that may sit inside a licence number written with spaces ("KEP.61 MEN IV 2016")."""
+    low = raw.casefold().strip("./-")
+    if not low:
+        return True  # a lone "/" or "-"
+    letters = re.sub(r"[^a-z]", "", low)
+    if letters and letters in FILLER_WORDS:
+        return False  # "SIP3MI", "no." — words around a number, not part of it
+    if any(c.isdigit() for c in low):
+        return True
+    return low in LICENCE_WORDS or bool(_ROMAN_RE.match(low))
+
+
+# --------------------------------------------------------------------------- the index
+
+
+def _add(d: dict[Any, list[int]], key: Any, i: int) -> None:
+    lst = d.get(key)
+    if lst is None:
+        d[key] = [i]
+    else:
+        lst.append(i)
+
+
+class AgencyIndex:
+    """An immutable, in-memory index of one registry import."""
+
+    def __init__(self, agencies: Iterable[Agency]) -> None:
+        self._agencies: list[Agency] = list(agencies)
+        self._names: list[tuple[str, ...]] = []
+        self._by_licence: dict[str, list[int]] = {}
+        self._by_name: dict[tuple[str, ...], list[int]] = {}
+        self._by_sorted: dict[tuple[str, ...], list[int]] = {}
+        # (name length, position, word) -> agencies; names are short, so few keys.
+        postings: dict[tuple[int, int, str], list[int]] = {}
+        for i, a in enumerate(self._agencies):
+            verdict_for(a, date.min)  # fail loudly at import time on an unknown status
+            lic = normalise_licence(a.licence_no)
+            if lic:
+                _add(self._by_licence, lic, i)
+            toks = core_name_tokens(a.name)
+            self._names.append(toks)
+            if not toks:
+                continue
+            _add(self._by_name, toks, i)
+            _add(self._by_sorted, tuple(sorted(toks)), i)
+            k = len(toks)
+            for p, t in enumerate(toks):
+                _add(postings, (k, p, t), i)
+        self._postings: dict[tuple[int, int, str], frozenset[int]] = {
+            key: frozenset(v) for key, v in postings.items()
+        }
+        self._vocab: frozenset[str] = frozenset(t for toks in self._by_name for t in toks)
+        # Words that are real words on their own: a query word equal to one of these is never
+        # a typo of a *different* registered word (that would be a swapped word).
+        self._known_words: frozenset[str] = self._vocab | COMPANY_WORDS
+        self._known_list: list[str] = sorted(self._known_words)
+        self._max_len = max((len(t) for t in self._by_name), default=0)
+        self._near_cache: dict[str, dict[str, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._agencies)
+
+    @property
+    def agencies(self) -> Sequence[Agency]:
+        return tuple(self._agencies)
+
+    @property
+    def max_name_words(self) -> int:
+        return self._max_len
+
+    def has_name(self, words: Sequence[str]) -> bool:
+        """Is this exact word sequence (lower case, no legal form) a registered name?"""
+        return tuple(words) in self._by_name
+
+    def is_name_word(self, word: str) -> bool:
+        return word in self._vocab
+
+    # ------------------------------------------------------------------ public API
+
+    def check(self, query: str, today: date) -> CheckResult:
+        """Check one name or licence number as a user typed it."""
+        query = (query or "")[:MAX_QUERY_CHARS]
+        pieces = [p for p in _RAW_SPLIT_RE.split(query) if p]
+        if any(_is_licence_like(p) for p in pieces):
+            return self._check_number(query, pieces, today)
+        toks, folded = _query_tokens(query)
+        return self._check_name(toks[:MAX_QUERY_TOKENS], folded, today, query)
+
+    def find_in_text(self, text: str, today: date) -> list[CheckResult]:
+        """Licence numbers and agency names mentioned in a longer message (a pasted job offer)."""
+        from knowledge.agency_text import scan_text  # local: keeps this module about matching
+
+        return scan_text(self, (text or "")[:MAX_TEXT_CHARS], today)
+
+    # ------------------------------------------------------------------ numbers
+
+    def lookup_licence(self, licence: str) -> list[Agency]:
+        return [self._agencies[i] for i in self._by_licence.get(normalise_licence(licence), [])]
+
+    def _check_number(self, query: str, pieces: list[str], today: date) -> CheckResult:
+        runs: list[tuple[int, int]] = []  # maximal runs of licence pieces holding a licence-like piece
+        i = 0
+        while i < len(pieces):
+            if not _is_licence_piece(pieces[i]):
+                i += 1
+                continue
+            j = i
+            while j < len(pieces) and _is_licence_piece(pieces[j]):
+                j += 1
+            if any(_is_licence_like(p) for p in pieces[i:j]):
+                runs.append((i, j))
+            i = j
+        for i, j in runs:
+            hits = self._by_licence.get(normalise_licence("".join(pieces[i:j])), [])
+            if not hits:
+                continue
+            rest = " ".join(pieces[:i] + pieces[j:])
+            return self._number_result(hits, rest, query, today)
+        return _not_found(query, by_licence=True)
+
+    def _number_result(self, hits: list[int], rest: str, query: str, today: date) -> CheckResult:
+        matches = [Match(self._agencies[i], 100.0) for i in hits[:MAX_AMBIGUOUS]]
+        if len(hits) > 1:
+            return CheckResult("ambiguous", False, matches, None, True, query)
+        agency = matches[0].agency
+        # A real licence number quoted next to another company's name is how fake agencies
+        # borrow legitimacy: only accept the number when the name (if any) is the holder's.
+        toks, folded = _query_tokens(rest)
+        named = [t for t in toks if t.text not in FILLER_WORDS and t.text not in LEGAL_FORMS]
+        names_company = len(named) >= 2 or any(t.text in LEGAL_FORMS for t in toks)
+        if named and names_company:
+            by_name = self._check_name(toks, folded, today, rest)
+            if not any(m.agency is agency for m in by_name.matches):
+                return _not_found(query, by_licence=True, lookalike=matches[0])
+        return CheckResult(verdict_for(agency, today), False, matches, None, True, query)
+
+    # ------------------------------------------------------------------ names
+
+    def _check_name(self, toks: list[_Tok], folded: str, today: date, query: str) -> CheckResult:
+        words = [t.text for t in toks]
+        if not words:
+            return _not_found(query, by_licence=False)
+        found = self._resolve(toks, folded)
+        if found:
+            best = min(found)  # (edits, -name length)
+            tied = sorted({i for key, i, _ in found.items_for(best)})
+            scored = [Match(self._agencies[i], found.score_of(i)) for i in tied]
+            scored.sort(key=lambda m: (-m.score, m.agency.name, m.agency.licence_no))
+            fuzzy = best[0] > 0
+            if len(tied) > 1:
+                return CheckResult("ambiguous", fuzzy, scored[:MAX_AMBIGUOUS], None, False, query)
+            verdict = verdict_for(scored[0].agency, today)
+            return CheckResult(verdict, fuzzy, scored[:1], None, False, query)
+        core = self._core_span(toks, folded)
+        return _not_found(query, by_licence=False, lookalike=self._lookalike(words[core[0] : core[1]]))
+
+    def _resolve(self, toks: list[_Tok], folded: str) -> _Found:
+        """Every registered name that a contiguous window of the query spells (typos allowed),
+        with only removable words (filler, PT, a place) around it."""
+        words = [t.text for t in toks]
+        n = len(words)
+        found = _Found()
+        prefix_ok = [self._prefix_removable(words, i) for i in range(n + 1)]
+        suffix_ok = [self._suffix_removable(toks, folded, j) for j in range(n + 1)]
+        for i in range(n):
+            if not prefix_ok[i]:
+                continue
+            for k in range(1, min(self._max_len, n - i) + 1):
+                if not suffix_ok[i + k]:
+                    continue
+                window = words[i : i + k]
+                near = [self._near(w) for w in window]
+                if any(not d for d in near):
+                    continue
+                for idx in self._candidates(k, near):
+                    name = self._names[idx]
+                    edits = sum(near[p][name[p]] for p in range(k))
+                    if edits <= MAX_TOTAL_EDITS:
+                        score = 100.0 if edits == 0 else fuzz.ratio(" ".join(window), " ".join(name))
+                        found.add((edits, -k), idx, score)
+        return found
+
+    def _candidates(self, k: int, near: list[dict[str, int]]) -> set[int]:
+        sets: list[set[int]] = []
+        for p, words in enumerate(near):
+            s: set[int] = set()
+            for w in words:
+                s.update(self._postings.get((k, p, w), ()))
+            if not s:
+                return set()
+            sets.append(s)
+        sets.sort(key=len)
+        out = sets[0]
+        for s in sets[1:]:
+            out = out & s
+            if not out:
+                break
+        return out
+
+    def _near(self, word: str) -> dict[str, int]:
+        """Registered words this query word may stand for, with the edit count.
+
+        A word that is itself a known word stands only for itself. Otherwise it is a typo of
+        the single nearest registered word within that word's cap; a tie with another known
+        word means we cannot tell which was meant, so it matches nothing."""
+        hit = self._near_cache.get(word)
+        if hit is not None:
+            return hit
+        if word in self._known_words or word in FILLER_WORDS or len(word) < 4:
+            result = {word: 0} if word in self._vocab else {}
+        else:
+            result = {}
+            close = process.extract(
+                word,
+                self._known_list,
+                scorer=OSA.distance,
+                processor=None,
+                score_cutoff=MAX_TOTAL_EDITS,
+                limit=None,
+            )
+            if close:
+                best = min(d for _, d, _ in close)
+                nearest = [w for w, d, _ in close if d == best]
+                if len(nearest) == 1 and nearest[0] in self._vocab and best <= _typo_cap(len(nearest[0])):
+                    result = {nearest[0]: int(best)}
+        if len(self._near_cache) > 50_000:
+            self._near_cache.clear()
+        self._near_cache[word] = result
+        return result
+
+    # removable context around a name ------------------------------------------
+
+    def _strong_filler(self, word: str) -> bool:
+        """A filler word that no registered name uses: where it stands, the name has ended."""
+        return (word in FILLER_WORDS or word in LEGAL_FORMS) and word not in self._vocab
+
+    def _prefix_removable(self, words: list[str], i: int) -> bool:
+        """Can the query words before position i be ignored? Yes when the name is introduced
+        by "PT"/a filler word ("tolong cek izin …", "apakah PT …"); anything before that is talk."""
+        if i == 0:
+            return True
+        w = words[i - 1]
+        if self._strong_filler(w):
+            return True
+        # a filler that some registered name uses counts only next to an unambiguous one
+        return w in FILLER_WORDS and i >= 2 and self._strong_filler(words[i - 2])
+
+    def _suffix_removable(self, toks: list[_Tok], folded: str, j: int) -> bool:
+        """Can the query words from position j on be ignored? Yes after punctuation, a filler
+        word ("… resmi?", "… di Medan") or a place name not used in any registered name."""
+        n = len(toks)
+        if j == n:
+            return True
+        if j > 0 and any(c in _BOUNDARY_CHARS for c in folded[toks[j - 1].end : toks[j].start]):
+            return True
+        w = toks[j].text
+        if self._strong_filler(w):
+            return True
+        if w in FILLER_WORDS and j + 1 < n and self._strong_filler(toks[j + 1].text):
+            return True
+        for phrase in PLACE_PHRASES.get(w, ()):
+            end = j + len(phrase)
+            if tuple(t.text for t in toks[j:end]) == phrase and phrase[0] not in self._vocab:
+                if self._suffix_removable(toks, folded, end):
+                    return True
+        return False
+
+    def _core_span(self, toks: list[_Tok], folded: str) -> tuple[int, int]:
+        """Where the name most likely is when nothing resolved: after the last leading
+        filler/PT word, up to the first removable tail."""
+        words = [t.text for t in toks]
+        start = 0
+        while start < len(words) and words[start] in FILLER_WORDS | LEGAL_FORMS:
+            start += 1
+        if start == len(words):
+            return (0, len(words))
+        end = start + 1
+        while end < len(words) and not self._suffix_removable(toks, folded, end):
+            end += 1
+        return (start, end)
+
+    # lookalikes -----------------------------------------------------------------
+
+    def _canonical(self, word: str) -> str:
+        near = self._near(word)
+        return next(iter(near)) if len(near) == 1 else word
+
+    def _lookalike(self, words: list[str]) -> Match | None:
+        """The registered agency this name imitates: one word added, dropped or swapped,
+        or the same words reordered. None when nothing is that close."""
+        core = [self._canonical(w) for w in words[:MAX_QUERY_TOKENS]]
+        m = len(core)
+        if m < 2:
+            return None
+        cands: set[int] = set()
+        for drop in range(m):  # query has one word too many
+            cands.update(self._by_name.get(tuple(core[:drop] + core[drop + 1 :]), ()))
+        for gap in range(m + 1):  # query lacks one word of a longer name
+            near = [{w: 0} for w in core[:gap]] + [{}] + [{w: 0} for w in core[gap:]]
+            cands.update(self._candidates_skip(m + 1, near))
+        for swap in range(m):  # one word replaced by another
+            near = [{w: 0} for w in core]
+            near[swap] = {}
+            cands.update(i for i in self._candidates_skip(m, near) if self._names[i][swap] != core[swap])
+        cands.update(
+            i for i in self._by_sorted.get(tuple(sorted(core)), ()) if list(self._names[i]) != core
+        )
+        if not cands:
+            return None
+        joined = " ".join(core)
+
+        def rank(i: int) -> tuple[float, bool, str, str]:
+            a = self._agencies[i]
+            ratio = fuzz.ratio(joined, " ".join(self._names[i]))
+            return (-ratio, a.status.strip().lower() != "aktif", a.name, a.licence_no)
+
+        best = min(cands, key=rank)
+        return Match(self._agencies[best], fuzz.ratio(joined, " ".join(self._names[best])))
+
+    def _candidates_skip(self, k: int, near: list[dict[str, int]]) -> set[int]:
+        """Like _candidates, but an empty dict at a position means "any word there"."""
+        fixed = [(p, d) for p, d in enumerate(near) if d]
+        if len(fixed) != k - 1 or not fixed:
+            return set()
+        sets = []
+        for p, words in fixed:
+            s: set[int] = set()
+            for w in words:
+                s.update(self._postings.get((k, p, w), ()))
+            if not s:
+                return set()
+            sets.append(s)
+        sets.sort(key=len)
+        out = sets[0]
+        for s in sets[1:]:
+            out = out & s
+        return out
+
+
+class _Found:
+    """Resolution candidates keyed by rank (edits, -name length)."""
+
+    def __init__(self) -> None:
+        self._by_rank: dict[tuple[int, int], dict[int, float]] = {}
+        self._score: dict[int, float] = {}
+
+    def add(self, rank: tuple[int, int], idx: int, score: float) -> None:
+        self._by_rank.setdefault(rank, {})[idx] = score
+        self._score[idx] = max(self._score.get(idx, 0.0), score)
+
+    def __bool__(self) -> bool:
+        return bool(self._by_rank)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_rank)
+
+    def items_for(self, rank: tuple[int, int]) -> list[tuple[tuple[int, int], int, float]]:
+        return [(rank, i, s) for i, s in self._by_rank[rank].items()]
+
+    def score_of(self, idx: int) -> float:
+        return self._score[idx]

@@ -1,0 +1,215 @@
+"""SQLModel tables. Times are stored in UTC, naive (SQLite has no time zones)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Contact(SQLModel, table=True):
+    """A person as one channel knows them, keyed by URN (`whatsapp:+62…`, `telegram:123`, `web:…`)."""
+
+    __tablename__ = "contact"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    urn: str = Field(max_length=200, unique=True, index=True)
+    channel: str = Field(max_length=20)
+    address: str = Field(max_length=180)
+    display_name: str = Field(default="", max_length=200)
+    last_inbound_at: Optional[dt.datetime] = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Conversation(SQLModel, table=True):
+    """Where a contact is in the dialogue: flow, step and the slots collected so far."""
+
+    __tablename__ = "conversation"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", unique=True)
+    flow: str = Field(default="menu", max_length=40)
+    step: str = Field(default="start", max_length=40)
+    slots: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class MessageLog(SQLModel, table=True):
+    """Every message in and out. `dedupe_key` (channel + message id) makes a retried inbound a no-op."""
+
+    __tablename__ = "message_log"
+    __table_args__ = (Index("ix_message_log_conversation_time", "conversation_id", "id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id")
+    direction: str = Field(max_length=3)  # in | out
+    author: str = Field(default="bot", max_length=60)  # user | bot | officer:<username>
+    dedupe_key: Optional[str] = Field(default=None, max_length=250, unique=True)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    buttons: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    media: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    intent: Optional[str] = Field(default=None, max_length=30)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Outbox(SQLModel, table=True):
+    """A reply waiting to be sent, written in the same transaction as the state change."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    message_log_id: Optional[int] = Field(default=None, foreign_key="message_log.id")
+    channel: str = Field(max_length=20)
+    address: str = Field(max_length=180)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    buttons: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=20)  # pending | sent | delivered | undelivered
+    tries: int = 0
+    next_attempt_at: dt.datetime = Field(default_factory=utcnow)
+    last_error: str = Field(default="", max_length=500)
+    external_id: Optional[str] = Field(default=None, max_length=100)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    sent_at: Optional[dt.datetime] = None
+
+
+class Feedback(SQLModel, table=True):
+    """"Apakah jawaban ini membantu?" — one row per answer a person rated."""
+
+    __tablename__ = "feedback"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id")
+    entry_id: str = Field(max_length=100, index=True)
+    helpful: bool
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class UnansweredQuestion(SQLModel, table=True):
+    """A question the knowledge base could not answer, listed for curators."""
+
+    __tablename__ = "unanswered_question"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    conversation_id: Optional[int] = Field(default=None, foreign_key="conversation.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    best_entry_id: Optional[str] = Field(default=None, max_length=100)
+    confidence: float = 0.0
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ImportBatch(SQLModel, table=True):
+    """One import of the agency registry: which file, when, how many rows, who."""
+
+    __tablename__ = "import_batch"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    file_name: str = Field(max_length=300)
+    imported_at: dt.datetime = Field(default_factory=utcnow)
+    row_count: int = 0
+    imported_by: str = Field(default="", max_length=100)
+    is_sample: bool = False
+
+
+class Agency(SQLModel, table=True):
+    """A registered placement agency (P3MI) as of the latest import batch."""
+
+    __tablename__ = "agency"
+    __table_args__ = (UniqueConstraint("batch_id", "licence_key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="import_batch.id", index=True)
+    name: str = Field(max_length=300)
+    licence_no: str = Field(max_length=120)
+    licence_key: str = Field(max_length=120)  # normalised licence number
+    status: str = Field(max_length=20)
+    valid_until: dt.date
+    address: str = Field(default="", sa_column=Column(Text, nullable=False))
+    province: str = Field(default="", max_length=120)
+    countries: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    extra: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Officer(SQLModel, table=True):
+    __tablename__ = "staff_user"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(max_length=80, unique=True, index=True)
+    display_name: str = Field(default="", max_length=120)
+    password_hash: str = Field(max_length=300)
+    role: str = Field(default="officer", max_length=20)  # officer | supervisor | admin
+    active: bool = True
+    telegram_user_id: Optional[int] = None
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class StaffSession(SQLModel, table=True):
+    """Server-side console session: the cookie holds only this random id."""
+
+    __tablename__ = "staff_session"
+    id: str = Field(primary_key=True, max_length=64)
+    officer_id: int = Field(foreign_key="staff_user.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+
+
+class Case(SQLModel, table=True):
+    """A report taken by the bot and handled by officers."""
+
+    __tablename__ = "support_case"
+    __table_args__ = (Index("ix_case_queue", "status", "priority_rank", "sla_due_at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    number: str = Field(max_length=30, unique=True)  # MC-2026-00042
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    conversation_id: int = Field(foreign_key="conversation.id")
+    category: str = Field(default="other", max_length=30)
+    priority: str = Field(default="normal", max_length=20)  # emergency | high | normal
+    priority_rank: int = 2  # 0 emergency, 1 high, 2 normal: sorts the queue
+    emergency: bool = False
+    status: str = Field(default="new", max_length=20)  # new | claimed | waiting | resolved | closed
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    intake: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    consent_share: Optional[bool] = None
+    safe_to_reply: Optional[bool] = None
+    assignee_id: Optional[int] = Field(default=None, foreign_key="staff_user.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    sla_due_at: dt.datetime = Field(default_factory=utcnow)
+    claimed_at: Optional[dt.datetime] = None
+    resolved_at: Optional[dt.datetime] = None
+    sla_reminded_at: Optional[dt.datetime] = None
+    escalated_at: Optional[dt.datetime] = None
+    rating: Optional[int] = None
+    telegram_thread_id: Optional[int] = None
+
+
+class CaseEvent(SQLModel, table=True):
+    """The audit trail of a case: who did what, when."""
+
+    __tablename__ = "case_event"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="support_case.id", index=True)
+    kind: str = Field(max_length=30)  # created viewed claimed assigned replied note status referral ...
+    actor: str = Field(max_length=100)  # officer username, "bot" or "user"
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Evidence(SQLModel, table=True):
+    """A photo, document or voice note a reporter sent, attached to their case."""
+
+    __tablename__ = "evidence"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="support_case.id", index=True)
+    kind: str = Field(max_length=20)
+    ref: str = Field(max_length=500)  # channel file id / URL
+    content_type: str = Field(default="", max_length=100)
+    stored_path: Optional[str] = Field(default=None, max_length=500)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Which process runs the scheduled jobs; renewed while alive."""
+
+    __tablename__ = "scheduler_lease"
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=100)
+    expires_at: dt.datetime

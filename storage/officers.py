@@ -1,0 +1,43 @@
+"""Officer accounts."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from storage.models import Officer
+
+ROLES = ("officer", "supervisor", "admin")
+
+
+class OfficerError(ValueError):
+    """An officer account cannot be created or changed as asked."""
+
+
+def add_officer(session: Session, *, username: str, password_hash: str, role: str, display_name: str = "") -> Officer:
+    if role not in ROLES:
+        raise OfficerError(f"role must be one of {', '.join(ROLES)}")
+    username = username.strip().lower()
+    if not username or len(username) > 80:
+        raise OfficerError("username must be 1-80 characters")
+    if session.exec(select(Officer).where(Officer.username == username)).first():
+        raise OfficerError(f"officer {username!r} already exists")
+    officer = Officer(username=username, password_hash=password_hash, role=role, display_name=display_name or username)
+    session.add(officer)
+    session.flush()
+    return officer
+
+
+def list_officers(session: Session) -> list[Officer]:
+    return list(session.exec(select(Officer).order_by(col(Officer.username))))
+
+
+def by_username(session: Session, username: str) -> Officer | None:
+    return session.exec(select(Officer).where(Officer.username == username.strip().lower())).first()
+
+
+def set_active(session: Session, *, username: str, active: bool) -> Officer:
+    officer = by_username(session, username)
+    if officer is None:
+        raise OfficerError(f"no officer {username!r}")
+    officer.active = active
+    return officer

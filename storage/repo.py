@@ -1,0 +1,150 @@
+"""Data functions: the only place that writes rows. Keyword-only, one session passed in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Sequence
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from storage.models import (Case, CaseEvent, Contact, Conversation, Evidence, Feedback, MessageLog, Officer, Outbox,
+                            UnansweredQuestion, utcnow)
+
+PRIORITY_RANK = {"emergency": 0, "high": 1, "normal": 2}
+OPEN_STATUSES = ("new", "claimed", "waiting")
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def contact_for_update(session: Session, *, urn: str, channel: str, address: str, display_name: str = "") -> Contact:
+    """The contact of this URN, created if new, locked until the transaction ends.
+
+    The lock makes the messages of one person run one at a time (PostgreSQL row lock;
+    SQLite already serialises writers with BEGIN IMMEDIATE).
+    """
+    stmt = _insert(session)(Contact).values(urn=urn, channel=channel, address=address, display_name=display_name,
+                                            created_at=utcnow()).on_conflict_do_nothing(index_elements=["urn"])
+    session.execute(stmt)
+    contact = session.exec(select(Contact).where(Contact.urn == urn).with_for_update()).one()
+    if display_name and contact.display_name != display_name:
+        contact.display_name = display_name
+    return contact
+
+
+def conversation_of(session: Session, *, contact_id: int) -> Conversation:
+    conv = session.exec(select(Conversation).where(Conversation.contact_id == contact_id)).first()
+    if conv is None:
+        conv = Conversation(contact_id=contact_id)
+        session.add(conv)
+        session.flush()
+    return conv
+
+
+def inbound_seen(session: Session, *, dedupe_key: str) -> bool:
+    return session.exec(select(MessageLog.id).where(MessageLog.dedupe_key == dedupe_key)).first() is not None
+
+
+def log_message(session: Session, *, conversation_id: int, direction: str, text: str, author: str,
+                dedupe_key: str | None = None, buttons: Sequence[dict[str, str]] = (),
+                media: Sequence[dict[str, str]] = (), intent: str | None = None) -> MessageLog:
+    row = MessageLog(conversation_id=conversation_id, direction=direction, text=text, author=author,
+                     dedupe_key=dedupe_key, buttons=list(buttons), media=list(media), intent=intent)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def enqueue(session: Session, *, contact: Contact, text: str, buttons: Sequence[dict[str, str]] = (),
+            message_log_id: int | None = None) -> Outbox:
+    row = Outbox(contact_id=contact.id, channel=contact.channel, address=contact.address, text=text,  # type: ignore[arg-type]
+                 buttons=list(buttons), message_log_id=message_log_id)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def latest_case(session: Session, *, contact_id: int) -> Case | None:
+    return session.exec(select(Case).where(Case.contact_id == contact_id).order_by(col(Case.id).desc())).first()
+
+
+def add_case_event(session: Session, *, case_id: int, kind: str, actor: str, detail: str = "") -> CaseEvent:
+    event = CaseEvent(case_id=case_id, kind=kind, actor=actor, detail=detail)
+    session.add(event)
+    return event
+
+
+def open_case(session: Session, *, contact_id: int, conversation_id: int, category: str, priority: str,
+              emergency: bool, summary: str, intake: dict[str, Any], consent_share: bool | None,
+              safe_to_reply: bool | None, sla_minutes: int, now: dt.datetime | None = None) -> Case:
+    now = now or utcnow()
+    case = Case(number=f"tmp-{uuid.uuid4().hex[:20]}", contact_id=contact_id, conversation_id=conversation_id,
+                category=category, priority=priority, priority_rank=PRIORITY_RANK[priority], emergency=emergency,
+                summary=summary, intake=intake, consent_share=consent_share, safe_to_reply=safe_to_reply,
+                created_at=now, sla_due_at=now + dt.timedelta(minutes=sla_minutes))
+    session.add(case)
+    session.flush()
+    # the number follows the row id, so it is unique without a counter table
+    case.number = f"MC-{now.year}-{case.id:05d}"
+    add_case_event(session, case_id=case.id, kind="created", actor="bot",  # type: ignore[arg-type]
+                   detail=f"{category}, {priority}{', darurat' if emergency else ''}")
+    session.flush()
+    return case
+
+
+def escalate_case(session: Session, *, case: Case, sla_minutes: int, detail: str) -> None:
+    if case.priority != "emergency":
+        case.priority, case.priority_rank, case.emergency = "emergency", 0, True
+        case.sla_due_at = min(case.sla_due_at, utcnow() + dt.timedelta(minutes=sla_minutes))
+        add_case_event(session, case_id=case.id, kind="escalated", actor="bot", detail=detail)  # type: ignore[arg-type]
+
+
+def attach_evidence(session: Session, *, case_id: int, kind: str, ref: str, content_type: str) -> Evidence:
+    ev = Evidence(case_id=case_id, kind=kind, ref=ref, content_type=content_type)
+    session.add(ev)
+    return ev
+
+
+def record_feedback(session: Session, *, conversation_id: int, entry_id: str, helpful: bool) -> None:
+    session.add(Feedback(conversation_id=conversation_id, entry_id=entry_id, helpful=helpful))
+
+
+def record_unanswered(session: Session, *, conversation_id: int, text: str, best_entry_id: str | None,
+                      confidence: float) -> None:
+    session.add(UnansweredQuestion(conversation_id=conversation_id, text=text, best_entry_id=best_entry_id,
+                                   confidence=confidence))
+
+
+def record_rating(session: Session, *, contact_id: int, case_number: str, rating: int) -> None:
+    case = session.exec(select(Case).where(Case.number == case_number, Case.contact_id == contact_id)).first()
+    if case is not None and 1 <= rating <= 5:
+        case.rating = rating
+        add_case_event(session, case_id=case.id, kind="rated", actor="user", detail=str(rating))  # type: ignore[arg-type]
+
+
+def officer_name(session: Session, officer_id: int | None) -> str | None:
+    if officer_id is None:
+        return None
+    officer = session.get(Officer, officer_id)
+    return (officer.display_name or officer.username) if officer else None
+
+
+def messages_after(session: Session, *, contact_id: int, after_id: int, limit: int = 50) -> list[Outbox]:
+    return list(session.exec(select(Outbox).where(Outbox.contact_id == contact_id, Outbox.id > after_id)
+                             .order_by(col(Outbox.id)).limit(limit)))
+
+
+def mark_sent(session: Session, *, outbox_ids: Sequence[int], external_id: str | None = None,
+              status: str = "sent") -> None:
+    if outbox_ids:
+        session.execute(update(Outbox).where(col(Outbox.id).in_(list(outbox_ids)))
+                        .values(status=status, sent_at=utcnow(), external_id=external_id))
+
+
+def count(session: Session, model: type) -> int:
+    return session.exec(select(func.count()).select_from(model)).one()
