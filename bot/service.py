@@ -19,7 +19,6 @@ from knowledge.agencies import AgencyIndex
 from knowledge.faq_index import FaqIndex
 from storage import registry
 from storage.db import make_engine, unit_of_work
-from storage.migrate import upgrade_to_head
 from storage.models import Agency
 
 log = logging.getLogger(__name__)
@@ -84,13 +83,16 @@ def build_context(settings: Settings, today: Callable[[], dt.date] = dt.date.tod
     )
 
 
-def build_service(settings: Settings, *, migrate: bool = True, seed_sample: bool = True) -> Service:
+def build_service(settings: Settings, *, migrate: bool = True, seed_sample: bool = True,
+                  ctx: FlowContext | None = None) -> Service:
     db = make_engine(settings.database_url)
     if migrate:
+        from storage.migrate import upgrade_to_head  # alembic is slow to import; only when migrating
+
         upgrade_to_head(db)
     if seed_sample:
         ensure_registry(settings, db)
-    ctx = build_context(settings)
+    ctx = ctx or build_context(settings)
     engine = Engine(db, ctx, settings.sla_minutes.model_dump())
     service = Service(settings, db, ctx, engine)
     service.reload_registry()

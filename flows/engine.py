@@ -71,7 +71,7 @@ class Engine:
             media = [{"kind": m.kind, "ref": m.ref, "content_type": m.content_type} for m in inbound.media]
             repo.log_message(s, conversation_id=conv.id, direction="in", text=inbound.text[:10000],  # type: ignore[arg-type]
                              author="user", dedupe_key=dedupe_key, media=media)
-            contact.last_inbound_at = inbound.received_at.astimezone(dt.UTC).replace(tzinfo=None)
+            contact.last_inbound_at = inbound.received_at.astimezone(dt.UTC)
             case = repo.latest_case(s, contact_id=contact.id)  # type: ignore[arg-type]
             view = CaseView(case.number, case.status, repo.officer_name(s, case.assignee_id)) if case else None
             turn = Turn(inbound, State(conv.flow, conv.step, dict(conv.slots or {})), view, utcnow())

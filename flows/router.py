@@ -44,13 +44,14 @@ _IN_DOMAIN = re.compile(
     r"bp3mi|kbri|kjri|kdei|tppo|perdagangan orang|penempatan|pemberangkatan|berangkat|disnaker|blk|lpk|gaji|"
     r"kontrak|perjanjian kerja|izin kerja|visa kerja|visa kunjungan|deportasi|dideportasi|nonprosedural|"
     r"jalur tidak resmi|bpjs ketenagakerjaan|job order|lowongan|paspor ditahan|layanan ini|data saya|laporan|"
-    r"melapor|lapor|darurat|hotline|kirim uang|migrant center|jenazah|pulang|medical|pemeriksaan kesehatan)\b"
+    r"melapor|lapor|darurat|hotline|kirim uang|migrant center|jenazah|pulang|medical|pemeriksaan kesehatan|"
+    r"keluarga)\b"
 )
 _OFF_DOMAIN = re.compile(
     r"\b(dalam negeri|bpjs kesehatan|liburan|berlibur|jalan jalan|pelajar|mahasiswa|kuliah|beasiswa|cpns|"
     r"pns|pilkada|pemilu)\b"
 )
-CONFIDENT_WITHOUT_ANCHOR = 0.72
+CONFIDENT_WITHOUT_ANCHOR = 0.62
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ def classify(text: str, ctx: FlowContext) -> Route:
         return Route("out_of_scope", 0.0, sig)
     if sig.is_emergency:
         return Route("report", 1.0, sig, tuple(ctx.index.search(text)), emergency=True)
-    if looks_like_offer(text):
+    if looks_like_offer(text) and not (sig.question and len(norm) < 120):
         return Route("licence_check", 0.9, sig)
     if sig.is_report:
         return Route("report", 0.8, sig, tuple(ctx.index.search(text)))

@@ -116,11 +116,9 @@ PROBLEMS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 # First person, a relative, or a witness: the message is about a real situation.
-_PERSONAL = re.compile(
-    r"\b(saya|kami)\b"
-    r"|\b(anak|istri|suami|ibu|ayah|bapak|kakak|adik|saudara|keluarga|orang tua|keponakan|sepupu|teman|"
-    r"tetangga|paman|bibi|mertua|nenek|kakek|pacar|tunangan)\b"
-)
+# "saya" also covers "anak saya", "kakak sy" (slang is expanded first); a relative word alone
+# ("keluarga PMI") is usually a general question, so it does not count without a possessive.
+_PERSONAL = re.compile(r"\b(saya|kami)\b")
 _ASKING_PREFACE = re.compile(r"\b(saya |kami )?(mau|ingin|boleh|izin) (tanya|bertanya|menanyakan)\b")
 _QUESTION_START = re.compile(
     r"^(apa|apakah|bagaimana|bolehkah|boleh|siapa|dimana|di mana|kapan|berapa|mengapa|kenapa|adakah|bisakah|"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,6 +32,7 @@ from knowledge.agency_words import (
     FILLER_WORDS,
     LEGAL_FORMS,
     LICENCE_WORDS,
+    OTHER_ENTITY_FORMS,
     PLACE_PHRASES,
     TEXT_STOP_WORDS,
 )
@@ -50,6 +52,7 @@ _NON_ALNUM_RE = re.compile(r"[^0-9a-z]+")
 # Raw pieces of a query for licence detection: whitespace and characters never inside a number.
 _RAW_SPLIT_RE = re.compile(r"[\s:;,()\[\]\"']+")
 _ROMAN_RE = re.compile(r"^[ivxlc]{1,7}$")
+_INTRO_WORDS = FILLER_WORDS | LEGAL_FORMS | OTHER_ENTITY_FORMS
 # Punctuation after a name ends it: what follows ("…, katanya resmi?") is context.
 _BOUNDARY_CHARS = frozenset(",;:!?()[]\n")
 
@@ -183,7 +186,13 @@ class _Tok:
 
 def _query_tokens(text: str) -> tuple[list[_Tok], str]:
     folded = _fold(text)
-    return [_Tok(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(folded)], folded
+    toks: list[_Tok] = []
+    for m in _WORD_RE.finditer(folded):
+        if m.group() == "t" and toks and toks[-1].text == "p":  # "P.T." / "P T"
+            toks[-1] = _Tok("pt", toks[-1].start, m.end())
+        else:
+            toks.append(_Tok(m.group(), m.start(), m.end()))
+    return toks, folded
 
 
 def _is_licence_like(raw: str) -> bool:
@@ -197,13 +206,22 @@ def _is_licence_like(raw: str) -> bool:
     return sum(c.isdigit() for c in low) >= 6  # a bare long number (SIP3MI/NIB style)
 
 
+def _holds_number(pieces: Sequence[str]) -> bool:
+    """Does this list of raw pieces contain a licence number? Either one piece that looks like
+    one, or the number written with spaces only ("KEP 61 MEN IV 2016", "1 7061 HK 04 01 VI 2021")."""
+    if any(_is_licence_like(p) for p in pieces):
+        return True
+    lowered = [p.casefold().strip("./-") for p in pieces]
+    return any(p in ("kep", "kepmen", "hk") for p in lowered) and sum(p.isdigit() for p in lowered) >= 2
+
+
 def _is_licence_piece(raw: str) -> bool:
     """A raw piece that may sit inside a licence number written with spaces ("KEP.61 MEN IV 2016")."""
     low = raw.casefold().strip("./-")
     if not low:
         return True  # a lone "/" or "-"
     letters = re.sub(r"[^a-z]", "", low)
-    if letters and letters in FILLER_WORDS:
+    if low in FILLER_WORDS or (letters and letters in FILLER_WORDS):
         return False  # "SIP3MI", "no." — words around a number, not part of it
     if any(c.isdigit() for c in low):
         return True
@@ -230,6 +248,7 @@ class AgencyIndex:
         self._by_licence: dict[str, list[int]] = {}
         self._by_name: dict[tuple[str, ...], list[int]] = {}
         self._by_sorted: dict[tuple[str, ...], list[int]] = {}
+        self._by_joined: dict[str, list[int]] = {}  # "sinarjaya": the name typed without spaces
         # (name length, position, word) -> agencies; names are short, so few keys.
         postings: dict[tuple[int, int, str], list[int]] = {}
         for i, a in enumerate(self._agencies):
@@ -243,6 +262,7 @@ class AgencyIndex:
                 continue
             _add(self._by_name, toks, i)
             _add(self._by_sorted, tuple(sorted(toks)), i)
+            _add(self._by_joined, "".join(toks), i)
             k = len(toks)
             for p, t in enumerate(toks):
                 _add(postings, (k, p, t), i)
@@ -281,7 +301,7 @@ class AgencyIndex:
         """Check one name or licence number as a user typed it."""
         query = (query or "")[:MAX_QUERY_CHARS]
         pieces = [p for p in _RAW_SPLIT_RE.split(query) if p]
-        if any(_is_licence_like(p) for p in pieces):
+        if _holds_number(pieces):
             return self._check_number(query, pieces, today)
         toks, folded = _query_tokens(query)
         return self._check_name(toks[:MAX_QUERY_TOKENS], folded, today, query)
@@ -307,7 +327,7 @@ class AgencyIndex:
             j = i
             while j < len(pieces) and _is_licence_piece(pieces[j]):
                 j += 1
-            if any(_is_licence_like(p) for p in pieces[i:j]):
+            if _holds_number(pieces[i:j]):
                 runs.append((i, j))
             i = j
         for i, j in runs:
@@ -352,7 +372,7 @@ class AgencyIndex:
             verdict = verdict_for(scored[0].agency, today)
             return CheckResult(verdict, fuzzy, scored[:1], None, False, query)
         core = self._core_span(toks, folded)
-        return _not_found(query, by_licence=False, lookalike=self._lookalike(words[core[0] : core[1]]))
+        return _not_found(query, by_licence=False, lookalike=self._lookalike(words[core[0] : core[1]], today))
 
     def _resolve(self, toks: list[_Tok], folded: str) -> _Found:
         """Every registered name that a contiguous window of the query spells (typos allowed),
@@ -400,9 +420,11 @@ class AgencyIndex:
     def _near(self, word: str) -> dict[str, int]:
         """Registered words this query word may stand for, with the edit count.
 
-        A word that is itself a known word stands only for itself. Otherwise it is a typo of
-        the single nearest registered word within that word's cap; a tie with another known
-        word means we cannot tell which was meant, so it matches nothing."""
+        A word that is itself a known word stands only for itself: a real word in place of
+        another is a swapped word, not a typo. Otherwise it is a typo of the nearest known
+        words (several when tied; the name as a whole must then settle it, else `ambiguous`),
+        but only of registered ones within their own cap: when a known word that no registered
+        name uses is strictly nearer, the query more likely names a different company."""
         hit = self._near_cache.get(word)
         if hit is not None:
             return hit
@@ -420,9 +442,11 @@ class AgencyIndex:
             )
             if close:
                 best = min(d for _, d, _ in close)
-                nearest = [w for w, d, _ in close if d == best]
-                if len(nearest) == 1 and nearest[0] in self._vocab and best <= _typo_cap(len(nearest[0])):
-                    result = {nearest[0]: int(best)}
+                result = {
+                    w: int(d)
+                    for w, d, _ in close
+                    if d == best and w in self._vocab and d <= _typo_cap(len(w))
+                }
         if len(self._near_cache) > 50_000:
             self._near_cache.clear()
         self._near_cache[word] = result
@@ -440,6 +464,8 @@ class AgencyIndex:
         if i == 0:
             return True
         w = words[i - 1]
+        if w in OTHER_ENTITY_FORMS:
+            return False  # "CV <name>" is another organisation, whatever the name
         if self._strong_filler(w):
             return True
         # a filler that some registered name uses counts only next to an unambiguous one
@@ -470,7 +496,7 @@ class AgencyIndex:
         filler/PT word, up to the first removable tail."""
         words = [t.text for t in toks]
         start = 0
-        while start < len(words) and words[start] in FILLER_WORDS | LEGAL_FORMS:
+        while start < len(words) and words[start] in _INTRO_WORDS:
             start += 1
         if start == len(words):
             return (0, len(words))
@@ -485,34 +511,41 @@ class AgencyIndex:
         near = self._near(word)
         return next(iter(near)) if len(near) == 1 else word
 
-    def _lookalike(self, words: list[str]) -> Match | None:
+    def _lookalike(self, words: list[str], today: date) -> Match | None:
         """The registered agency this name imitates: one word added, dropped or swapped,
         or the same words reordered. None when nothing is that close."""
         core = [self._canonical(w) for w in words[:MAX_QUERY_TOKENS]]
         m = len(core)
-        if m < 2:
-            return None
-        cands: set[int] = set()
-        for drop in range(m):  # query has one word too many
-            cands.update(self._by_name.get(tuple(core[:drop] + core[drop + 1 :]), ()))
-        for gap in range(m + 1):  # query lacks one word of a longer name
-            near = [{w: 0} for w in core[:gap]] + [{}] + [{w: 0} for w in core[gap:]]
-            cands.update(self._candidates_skip(m + 1, near))
-        for swap in range(m):  # one word replaced by another
-            near = [{w: 0} for w in core]
-            near[swap] = {}
-            cands.update(i for i in self._candidates_skip(m, near) if self._names[i][swap] != core[swap])
-        cands.update(
-            i for i in self._by_sorted.get(tuple(sorted(core)), ()) if list(self._names[i]) != core
-        )
+        cands: set[int] = set(self._by_joined.get("".join(core), ()))  # same letters, other spacing
+        cands.update(self._by_name.get(tuple(core), ()))  # the name itself, as another entity ("CV …")
+        # Word-level edits need two words: one word alone "imitates" every name containing it.
+        if m >= 2:
+            for drop in range(m):  # query has one word too many
+                cands.update(self._by_name.get(tuple(core[:drop] + core[drop + 1 :]), ()))
+            for gap in range(m + 1):  # query lacks one word of a longer name
+                near = [{w: 0} for w in core[:gap]] + [{}] + [{w: 0} for w in core[gap:]]
+                cands.update(self._candidates_skip(m + 1, near))
+            for swap in range(m):  # one word replaced by another
+                near = [{w: 0} for w in core]
+                near[swap] = {}
+                cands.update(i for i in self._candidates_skip(m, near) if self._names[i][swap] != core[swap])
+            cands.update(i for i in self._by_sorted.get(tuple(sorted(core)), ()) if list(self._names[i]) != core)
         if not cands:
             return None
         joined = " ".join(core)
+        counts = Counter(core)
 
-        def rank(i: int) -> tuple[float, bool, str, str]:
+        def rank(i: int) -> tuple[int, int, bool, float, str, str]:
+            # Closest at word level first: reordered (0 words differ) before an added or
+            # dropped word (1) before a swapped one (2); then most shared words; then agencies
+            # licensed today (whose good name is worth borrowing); then spelling.
             a = self._agencies[i]
-            ratio = fuzz.ratio(joined, " ".join(self._names[i]))
-            return (-ratio, a.status.strip().lower() != "aktif", a.name, a.licence_no)
+            name = self._names[i]
+            shared = sum((counts & Counter(name)).values())
+            differ = (m - shared) + (len(name) - shared)
+            ratio = fuzz.ratio(joined, " ".join(name))
+            licensed = verdict_for(a, today) == "licensed"
+            return (differ, -shared, not licensed, -ratio, a.name, a.licence_no)
 
         best = min(cands, key=rank)
         return Match(self._agencies[best], fuzz.ratio(joined, " ".join(self._names[best])))

@@ -8,7 +8,11 @@ names taken from a registry. Everything is lower case, as produced by `agencies.
 from __future__ import annotations
 
 # Legal forms that are part of how a name is written, not of which company it is.
-LEGAL_FORMS: frozenset[str] = frozenset({"pt", "cv", "tbk", "persero", "perseroan", "terbatas"})
+LEGAL_FORMS: frozenset[str] = frozenset({"pt", "tbk", "persero", "perseroan", "terbatas"})
+
+# Other kinds of organisation. "CV Sinar Jaya" or "LPK Sinar Jaya" is not the licensed
+# "PT Sinar Jaya" (only a PT can hold a placement licence), so these are never ignored.
+OTHER_ENTITY_FORMS: frozenset[str] = frozenset({"cv", "ud", "pd", "fa", "firma", "yayasan", "koperasi", "lpk", "blk", "bkk"})
 
 # Words around a name in a question ("tolong cek izin …", "apakah … resmi?", "agen sy … aman ga").
 # Deliberately NO company-name words (kerja, tenaga, jasa, mitra, global, indonesia …): a word

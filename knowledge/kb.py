@@ -16,6 +16,7 @@ from typing import Mapping
 import yaml
 
 KB_DIR = Path(__file__).parent / "kb"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster at start-up
 MAX_ANSWER_CHARS = 900
 MIN_PHRASINGS = 4
 PLACEHOLDER = re.compile(r"\{([a-z_]+)\.([a-z0-9_]+)\}")
@@ -86,13 +87,13 @@ def load(kb_dir: Path = KB_DIR) -> KnowledgeBase:
     topics_file = kb_dir / "_topics.yaml"
     if not topics_file.exists():
         raise KnowledgeBaseError(f"{topics_file} is missing")
-    topics = tuple(Topic(str(t["id"]), str(t["title"])) for t in yaml.safe_load(topics_file.read_text("utf-8"))["topics"])
+    topics = tuple(Topic(str(t["id"]), str(t["title"])) for t in yaml.load(topics_file.read_text("utf-8"), Loader=_Loader)["topics"])
     entries: list[Entry] = []
     for path in sorted(kb_dir.glob("*.yaml")):
         if path.name.startswith("_"):
             continue
         try:
-            data = yaml.safe_load(path.read_text("utf-8")) or {}
+            data = yaml.load(path.read_text("utf-8"), Loader=_Loader) or {}
         except yaml.YAMLError as exc:
             raise KnowledgeBaseError(f"{path.name}: not valid YAML: {exc}") from exc
         for raw in data.get("entries") or ():

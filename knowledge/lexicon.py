@@ -52,7 +52,7 @@ SLANG: dict[str, str] = {
     "sj": "saja", "ato": "atau", "atw": "atau", "dpt": "dapat", "dapet": "dapat",
     "pd": "pada", "spy": "supaya", "biar": "supaya", "sampe": "sampai", "smpe": "sampai",
     "emg": "memang", "emang": "memang", "bgt": "banget", "bener": "benar", "bnr": "benar",
-    "tau": "tahu", "tao": "tahu", "kasih": "beri", "ksh": "beri", "dikasih": "diberi",
+    "tau": "tahu", "tao": "tahu", "dikasih": "diberi", "dikasi": "diberi",
     "gimanain": "bagaimana", "minta": "minta", "tolongin": "tolong", "tlg": "tolong", "tolon": "tolong",
     "mksh": "terima kasih", "makasih": "terima kasih", "makasi": "terima kasih", "trims": "terima kasih",
     "thx": "terima kasih", "thanks": "terima kasih", "tq": "terima kasih", "ty": "terima kasih",

@@ -1,4 +1,4 @@
-"""SQLModel tables. Times are stored in UTC, naive (SQLite has no time zones)."""
+"""SQLModel tables. Times are timezone-aware UTC (SQLModel refuses naive datetimes)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC)
 
 
 class Contact(SQLModel, table=True):

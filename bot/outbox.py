@@ -1,0 +1,181 @@
+"""The outbox dispatcher: sends replies after commit, retries with back-off, gives up visibly.
+
+Rows are claimed in a short transaction (PostgreSQL: FOR UPDATE SKIP LOCKED, so several
+workers never take the same row; SQLite: the writer lock) and marked `sending`; the
+network call happens outside any transaction; the result is written back. A row stuck in
+`sending` (the process died mid-send) is retried after SENDING_TIMEOUT: at-least-once,
+with the duplicate window limited to a crash between the API's answer and our commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+from sqlalchemy import or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from storage.models import Outbox, utcnow
+
+log = logging.getLogger(__name__)
+SENDING_TIMEOUT = dt.timedelta(minutes=2)
+BASE_DELAY = 2.0  # seconds; doubles per try, with jitter
+MAX_DELAY = 600.0
+
+
+class SendError(Exception):
+    """A send failed. `retry_after` (seconds) when the API said when to retry; `permanent` when retrying is useless."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class OutMessage:
+    id: int
+    channel: str
+    address: str
+    text: str
+    buttons: tuple[dict[str, str], ...]
+    contact_id: int
+
+
+class Sender(Protocol):
+    channel: str
+
+    async def send(self, message: OutMessage) -> str:
+        """Deliver one message; return the channel's message id. Raise SendError on failure."""
+
+
+def backoff(tries: int, retry_after: float | None = None) -> float:
+    if retry_after is not None:
+        return max(retry_after, 0.5)
+    return min(MAX_DELAY, BASE_DELAY * 2 ** max(tries - 1, 0)) * random.uniform(0.8, 1.2)
+
+
+class Dispatcher:
+    def __init__(self, db: Engine, senders: Sequence[Sender], max_tries: int = 6) -> None:
+        self.db = db
+        self.senders = {s.channel: s for s in senders}
+        self.max_tries = max_tries
+        self._wake = asyncio.Event()
+
+    @property
+    def channels(self) -> list[str]:
+        return list(self.senders)
+
+    def claim(self, limit: int = 20, ids: Sequence[int] | None = None) -> list[OutMessage]:
+        if not self.senders:
+            return []
+        now = utcnow()
+        with Session(self.db) as s:
+            q = select(Outbox).where(col(Outbox.channel).in_(self.channels)).where(
+                or_(col(Outbox.status) == "pending",
+                    (col(Outbox.status) == "sending") & (col(Outbox.next_attempt_at) <= now - SENDING_TIMEOUT)))
+            q = q.where(col(Outbox.next_attempt_at) <= now)
+            if ids is not None:
+                q = q.where(col(Outbox.id).in_(list(ids)))
+            q = q.order_by(col(Outbox.id)).limit(limit)
+            if s.get_bind().dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            rows = list(s.exec(q))
+            for r in rows:
+                r.status, r.next_attempt_at = "sending", now
+            s.commit()
+            return [OutMessage(r.id, r.channel, r.address, r.text, tuple(r.buttons), r.contact_id)  # type: ignore[arg-type]
+                    for r in rows]
+
+    def _finish(self, message_id: int, *, external_id: str | None = None, error: SendError | None = None) -> None:
+        with Session(self.db) as s:
+            row = s.get(Outbox, message_id)
+            if row is None:
+                return
+            row.tries += 1
+            if error is None:
+                row.status, row.sent_at, row.external_id, row.last_error = "sent", utcnow(), external_id, ""
+            elif error.permanent or row.tries >= self.max_tries:
+                row.status, row.last_error = "undelivered", str(error)[:500]
+                log.warning("outbox %s undelivered after %d tries", message_id, row.tries)
+            else:
+                row.status, row.last_error = "pending", str(error)[:500]
+                row.next_attempt_at = utcnow() + dt.timedelta(seconds=backoff(row.tries, error.retry_after))
+            s.add(row)
+            s.commit()
+
+    async def send_one(self, message: OutMessage) -> None:
+        sender = self.senders[message.channel]
+        try:
+            external_id = await sender.send(message)
+        except SendError as exc:
+            self._finish(message.id, error=exc)
+        except Exception as exc:  # an unknown failure is retried like a network error, never lost
+            log.exception("sender %s failed on outbox %s", message.channel, message.id)
+            self._finish(message.id, error=SendError(type(exc).__name__))
+        else:
+            self._finish(message.id, external_id=external_id)
+
+    async def drain(self, ids: Sequence[int] | None = None) -> int:
+        """Send what is due now (or just these rows); return how many were attempted."""
+        total = 0
+        while True:
+            batch = await asyncio.to_thread(self.claim, 20, ids)
+            if not batch:
+                return total
+            # one conversation's messages keep their order; different people go in parallel
+            by_contact: dict[int, list[OutMessage]] = {}
+            for m in batch:
+                by_contact.setdefault(m.contact_id, []).append(m)
+
+            async def run(msgs: list[OutMessage]) -> None:
+                for m in msgs:
+                    await self.send_one(m)
+
+            await asyncio.gather(*(run(v) for v in by_contact.values()))
+            total += len(batch)
+            if ids is not None:
+                return total
+
+    def poke(self) -> None:
+        """New rows were committed: send them now rather than at the next tick."""
+        self._wake.set()
+
+    async def run_forever(self, interval: float = 2.0) -> None:
+        while True:
+            try:
+                await self.drain()
+            except Exception:  # the loop must survive a database hiccup; rows stay pending
+                log.exception("outbox drain failed")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=interval)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
+
+
+def undelivered(db: Engine, limit: int = 100) -> list[Outbox]:
+    with Session(db) as s:
+        return list(s.exec(select(Outbox).where(Outbox.status == "undelivered").order_by(col(Outbox.id).desc())
+                           .limit(limit)))
+
+
+def mark_status(db: Engine, *, external_id: str, status: str) -> bool:
+    """A channel's delivery report (Twilio status callback): move the status forward only."""
+    order = {"pending": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
+    with Session(db) as s:
+        row = s.exec(select(Outbox).where(Outbox.external_id == external_id)).first()
+        if row is None:
+            return False
+        if status in ("failed", "undelivered"):
+            row.status = "undelivered"
+        elif order.get(status, -1) > order.get(row.status, -1):
+            row.status = status
+        s.add(row)
+        s.commit()
+        return True

@@ -1,0 +1,133 @@
+"""Timed work: SLA reminders and escalations, the daily summary. APScheduler in the app's lifespan.
+
+The jobs are thin calls of plain functions (`check_sla`, `daily_summary`) that tests call
+with a frozen clock. Both are idempotent: a case is reminded once and escalated once
+whatever the number of runs (the marks are conditional UPDATEs in storage/cases.py).
+
+One process runs the scheduler (DESIGN.md, decision 6). Until the database lease arrives,
+a deployment with several web workers sets HELPDESK_SCHEDULER=off on all but one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from fastapi import FastAPI
+
+from storage import cases
+from storage.db import unit_of_work
+from storage.models import Case, utcnow
+
+log = logging.getLogger(__name__)
+
+SLA_JOB_ID = "sla_check"
+SUMMARY_JOB_ID = "daily_summary"
+SLA_INTERVAL_SECONDS = 30
+SUMMARY_AT = (7, 0)  # 07:00 in the service's time zone (Asia/Jakarta)
+
+
+@dataclass
+class SlaReport:
+    """What one run of check_sla did, by case number."""
+
+    reminded: list[str] = field(default_factory=list)
+    escalated: list[str] = field(default_factory=list)
+
+
+def _naive_utc(now: dt.datetime) -> dt.datetime:
+    return now.astimezone(dt.UTC).replace(tzinfo=None) if now.tzinfo else now
+
+
+def check_sla(service: Any, now: dt.datetime) -> SlaReport:
+    """Remind about unclaimed cases past their SLA, then escalate them to the supervisors.
+
+    An emergency is reminded and escalated as soon as its SLA passes; other cases are
+    escalated at twice their SLA. Each mark fires once per case.
+    """
+    now = _naive_utc(now)
+    report = SlaReport()
+    with unit_of_work(service.db) as s:
+        for case in cases.overdue_unclaimed(s, now=now):
+            number, case_id = case.number, case.id
+            assert case_id is not None
+            if case.sla_reminded_at is None and cases.mark_sla_reminded(s, case_id=case_id, now=now):
+                report.reminded.append(number)
+            if (case.escalated_at is None and now >= cases.escalation_due_at(case)
+                    and cases.mark_escalated(s, case_id=case_id, now=now)):
+                report.escalated.append(number)
+    # announce after the commit, so nobody is told about a mark that was rolled back
+    announce: Callable[[str, str], None] | None = getattr(service.engine, "on_case_event", None)
+    for kind, numbers in (("sla_reminder", report.reminded), ("escalated_to_supervisor", report.escalated)):
+        for number in numbers:
+            log.warning("case %s: %s", number, kind)  # a case number is not personal data
+            if announce is not None:
+                announce(kind, number)
+    return report
+
+
+def daily_summary(service: Any, now: dt.datetime) -> str:
+    """The morning overview of open cases, in Indonesian (for the console now, Telegram later)."""
+    now = _naive_utc(now)
+    tz = ZoneInfo(service.settings.service.timezone)
+    with unit_of_work(service.db) as s:
+        by_priority = cases.open_case_counts(s)
+        unclaimed = cases.count_where(s, Case.status == "new")
+        overdue = cases.count_where(s, Case.status == "new", Case.sla_due_at <= now)
+        resolved_today = cases.count_where(s, Case.resolved_at >= now - dt.timedelta(hours=24))  # type: ignore[operator]
+    total = sum(by_priority.values())
+    local = now.replace(tzinfo=dt.UTC).astimezone(tz)
+    return (f"Ringkasan harian {local:%d-%m-%Y %H:%M} ({tz.key}): {total} kasus terbuka — "
+            f"darurat {by_priority['emergency']}, tinggi {by_priority['high']}, biasa {by_priority['normal']}. "
+            f"Belum diambil petugas: {unclaimed}, lewat batas SLA: {overdue}. "
+            f"Diselesaikan 24 jam terakhir: {resolved_today}.")
+
+
+# --- the jobs and their scheduler ----------------------------------------------------------------
+
+
+def run_check_sla(app: FastAPI) -> None:
+    check_sla(app.state.service, utcnow())
+
+
+def run_daily_summary(app: FastAPI) -> None:
+    summary = daily_summary(app.state.service, utcnow())
+    app.state.latest_summary = summary
+    log.info("daily summary ready (%d characters)", len(summary))
+
+
+def scheduler_enabled() -> bool:
+    return os.environ.get("HELPDESK_SCHEDULER", "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+def start_scheduler(app: FastAPI) -> AsyncIOScheduler | None:
+    """Start the jobs; call inside the running event loop (the lifespan)."""
+    if not scheduler_enabled():
+        log.info("scheduler disabled by HELPDESK_SCHEDULER")
+        app.state.scheduler = None
+        return None
+    tz = ZoneInfo(app.state.service.settings.service.timezone)
+    # a restart must not silently skip a run that fell due while the process was down
+    scheduler = AsyncIOScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
+                                                            "misfire_grace_time": 3600})
+    # sync jobs run in the loop's thread pool (AsyncIOExecutor), not on the event loop
+    scheduler.add_job(run_check_sla, "interval", seconds=SLA_INTERVAL_SECONDS, id=SLA_JOB_ID, args=[app],
+                      replace_existing=True, misfire_grace_time=SLA_INTERVAL_SECONDS * 4)
+    scheduler.add_job(run_daily_summary, "cron", hour=SUMMARY_AT[0], minute=SUMMARY_AT[1], id=SUMMARY_JOB_ID,
+                      args=[app], replace_existing=True, misfire_grace_time=6 * 3600)
+    scheduler.start()
+    app.state.scheduler = scheduler
+    log.info("scheduler started (%s)", tz.key)
+    return scheduler
+
+
+def stop_scheduler(app: FastAPI) -> None:
+    scheduler: AsyncIOScheduler | None = getattr(app.state, "scheduler", None)
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=False)
+    app.state.scheduler = None
