@@ -144,7 +144,7 @@ _NEGATORS_NEAR = {"tanpa", "tidak", "tak", "tdk", "gak", "ga", "nggak", "ngga", 
 _NEGATORS_ADJACENT = {"bebas", "gratis", "free", "nol"}
 # "jika ada yang meminta uang muka …": a warning, not a demand.
 _WARNING_RE = re.compile(r"\b(jika|apabila|bila|kalau|kalo|kl|bila mana)\s+(ada\s+)?(yang|pihak|oknum|orang|calo|sponsor|agen)\b")
-_CLAUSE_END = re.compile(r"[.!?\n;]")
+_CLAUSE_END = re.compile(r"[.!?\n;,]")
 _PHONE_RE = re.compile(r"(?<!\d)(?:\+?62|0)\s?8\d{1,3}[\s\-.]?\d{3,4}[\s\-.]?\d{2,5}(?!\d)")
 _OFFICIAL_RE = re.compile(r"\b(bp2mi|kp2mi|bp3mi|p4mi|disnaker\w*|siskop2mi|ltsa|kemnaker|kbri|kjri|g\s?to\s?g|g2g)\b")
 _PT_RE = re.compile(r"(?<!\w)p\.?\s?t\b\.?\s*[a-z]")
@@ -176,7 +176,7 @@ _RULES: tuple[_Rule, ...] = (
     _r("upfront_fee", r"\bpotong(?:an)?\s+gaji\b"),
     # --- a person, not a licensed company
     _r("individual_recruiter", r"\b(?:hubungi|hub|kontak|chat|wa|whatsapp|telp|telepon|sms|dm|pm|inbox|japri)\s+(?:saya|aku|sy|gw|gue|ane|sayah)\b"),
-    _r("individual_recruiter", r"\bjapri\b"),
+    _r("individual_recruiter", r"\b(?:japri|inbox|inbok)\b"),
     _r("individual_recruiter", r"\b(?:lewat|melalui|ikut)\s+(?:saya|aku|sy|gw|gue)\b"),
     _r("individual_recruiter", r"\bsaya\s+(?:yang\s+)?(?:urus|uruskan|berangkatkan|proses|bantu\s+urus)\b"),
     _r("individual_recruiter", r"\b(?:sponsor|calo|tekong|agen\s+perorangan|perorangan)\b"),
@@ -191,7 +191,7 @@ _RULES: tuple[_Rule, ...] = (
     _r("no_training_contract", r"\b(?:tidak|tak|gak|ga|nggak|ngga|gk|tdk|enggak)\s+(?:perlu|usah|pakai|pake|wajib|harus|ada)\s+(?:blk|lpk|pelatihan|training|kursus|medical|medikal|mcu|tes\s+kesehatan|cek\s+kesehatan|kontrak|perjanjian|sertifikat|ujian|tes|sekolah)\b"),
     _r("no_training_contract", r"\blangsung\s+(?:berangkat|terbang|kerja|diberangkatkan|diterbangkan)\b"),
     _r("no_training_contract", r"\bproses\s+(?:cepat|kilat|singkat|express|ekspres|instan)\b"),
-    _r("no_training_contract", r"\bproses\s+(?:cuma|hanya|cukup|kurang\s+dari|dalam)?\s*(?:[1-9]|[12]\d|30|satu|dua|tiga|empat)\s*(?:hari|hr|minggu|mgg|pekan)\b"),
+    _r("no_training_contract", r"\bproses\s+(?:(?:cepat|kilat|singkat)\s+)?(?:cuma|hanya|cukup|kurang\s+dari|dalam)?\s*(?:[1-9]|[12]\d|30|satu|dua|tiga|empat)\s*(?:hari|hr|minggu|mgg|pekan)\b"),
     _r("no_training_contract", r"\b(?:berangkat|terbang|diberangkatkan)\s+(?:dalam\s+)?(?:[1-9]|[12]\d|30|satu|dua|tiga|empat)\s*(?:hari|hr|minggu|mgg|pekan)\b"),
     _r("no_training_contract", r"\b(?:[1-9]|[12]\d|30|satu|dua|tiga|empat)\s*(?:hari|hr|minggu|mgg|pekan)\s+(?:langsung\s+)?(?:berangkat|terbang)\b"),
     _r("no_training_contract", r"\b(?:berangkat|terbang)\s+(?:besok|lusa|minggu\s+depan|pekan\s+depan)\b"),
@@ -199,7 +199,7 @@ _RULES: tuple[_Rule, ...] = (
     # --- pay far above normal (amounts are judged in _pay_flag)
     _r("pay_too_high", r"\b(?:gaji|penghasilan|pendapatan|income|cuan)\s+(?:sangat\s+)?(?:besar|fantastis|menggiurkan|gede|selangit|jumbo|puluhan\s+juta|ratusan\s+juta|dolar|dollar|tinggi\s+banget)\b"),
     # --- lying to officials / unofficial routes
-    _r("lie_to_officials", r"\b(?:bilang|ngomong|jawab|katakan|mengaku|ngaku|pura[\s-]*pura|pura2)\s+(?:ke\s+|sama\s+|pada\s+|kepada\s+)?(?:petugas\s+|imigrasi\s+|polisi\s+|aparat\s+)?(?:saja\s+|aja\s+)?(?:mau\s+|mo\s+|untuk\s+|cuma\s+|hanya\s+|sebagai\s+|lagi\s+)?(?:liburan|wisata|jalan[\s-]*jalan|jalan2|berlibur|umroh|umrah|ziarah|berkunjung|kunjungan|jenguk|melancong|turis|wisatawan|belanja|main)\b", negatable=False),
+    _r("lie_to_officials", r"\b(?:bilang|ngomong|jawab|katakan|mengaku|ngaku|pura[\s-]*pura|pura2)\s+(?:[^\W\d_]+\s+){0,4}?(?:mau\s+|mo\s+|untuk\s+|cuma\s+|hanya\s+|sebagai\s+|lagi\s+)?(?:liburan|wisata|jalan[\s-]*jalan|jalan2|berlibur|umroh|umrah|ziarah|berkunjung|kunjungan|jenguk|melancong|turis|wisatawan|belanja|main)\b", negatable=False),
     _r("lie_to_officials", r"\bjangan\s+(?:bilang|ngomong|mengaku|ngaku|cerita|kasih\s+tau|kasih\s+tahu|bicara)\s+(?:kalau\s+|kalo\s+|mau\s+|untuk\s+|akan\s+)*(?:kerja|bekerja|cari\s+kerja|jadi\s+(?:tki|tkw|pmi))\b", negatable=False),
     _r("lie_to_officials", r"\b(?:jalur|jalan|pelabuhan|pintu)\s+(?:tikus|belakang|gelap|samping)\b"),
     _r("lie_to_officials", r"\bjalur\s+(?:tidak\s+resmi|ilegal)\b"),
@@ -210,7 +210,7 @@ _RULES: tuple[_Rule, ...] = (
     _r("age_forgery", r"\b(?:umur|usia)(?:nya)?\s+(?:bisa\s+)?(?:di)?tua(?:kan|in)\b", negatable=False),
     _r("age_forgery", r"\b(?:ktp|paspor|akta|kk|ijazah|dokumen|data|identitas)\s+(?:bisa\s+|akan\s+)?(?:di)?(?:palsu(?:kan)?|tembak|aspal)\b", negatable=False),
     _r("age_forgery", r"\b(?:ktp|paspor)\s+(?:bisa\s+)?(?:dibuatkan|dibuatin|diurus(?:kan|in)?\s+(?:umur|usia))\b", negatable=False),
-    _r("age_forgery", r"\b(?:umur|usia)\s+1[0-7]\s*(?:tahun|thn|th)?\s*(?:bisa|boleh|diterima|masuk|ok)\b", negatable=False),
+    _r("age_forgery", r"\b(?:umur|usia)\s+1[0-7]\s*(?:tahun|thn|th)?\s*(?:(?:juga|aja|pun|sudah|udah)\s+)?(?:bisa|boleh|diterima|masuk|ok)\b", negatable=False),
     _r("age_forgery", r"\b(?:min(?:imal|\.)?|minimum)\s*(?:umur|usia)\s*:?\s*1[0-7]\b", negatable=False),
     _r("age_forgery", r"\b(?:di\s?bawah|belum\s+cukup)\s+umur\s+(?:bisa|boleh|diterima|aman)\b", negatable=False),
 )
@@ -285,7 +285,7 @@ _RECRUIT_RE = re.compile(
     r"|ada\s+(?:kerjaan|lowongan|job|kerja)|peluang\s+kerja|kesempatan\s+kerja|daftar\s+(?:sekarang|segera)"
     r"|siap\s+(?:berangkat|diberangkatkan)|kuota\s+terbatas|yang\s+minat|yg\s+minat|berminat)\b"
 )
-_CONTACT_RE = re.compile(r"\b(?:hubungi|hub|cp|contact|kontak|wa|whatsapp|japri|inbox|dm)\b\s*[:.]?\s*(?:\+|\d|saya|aku|kami|admin|bu|pak|mbak|mas|kak)")
+_CONTACT_RE = re.compile(r"\b(?:hubungi|hub|cp|contact|kontak|wa|whatsapp|japri|inbox|dm)\b\s*[:.]?\s*(?:\+|\d|saya|aku|kami|admin|bu|pak|mbak|mas|kak|bos|boss|bang|abang|om)")
 _TERMS_RE = re.compile(r"\b(?:syarat|persyaratan|kualifikasi|usia|umur|pria|wanita|laki|perempuan|lulusan|pendidikan|min\.?\s*sd|min\.?\s*smp|sehat\s+jasmani)\b")
 _JOB_RE = re.compile(
     r"\b(?:pekerja|operator|caregiver|perawat|asisten\s+rumah\s+tangga|art|pabrik|kilang|perkebunan|sawit|ladang"
@@ -324,7 +324,9 @@ def _flags(t: _Text, countries: list[str]) -> list[RedFlag]:
                 continue
             if rule.code == "upfront_fee" and _amount_is_zero(m.group()):
                 continue
-            if rule.code not in first or m.start() < first[rule.code][0]:
+            old = first.get(rule.code)
+            # the earliest phrase; at the same place the longest, which reads best when quoted
+            if old is None or (m.start(), -m.end()) < (old[0], -old[1]):
                 first[rule.code] = (m.start(), m.end())
             break
     pay = _pay_flag(t, countries)
