@@ -69,4 +69,8 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     from bot import webchat
 
     app.include_router(webchat.router)
+
+    from bot import console
+
+    console.install(app)
     return app

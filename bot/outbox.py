@@ -47,11 +47,24 @@ class OutMessage:
     contact_id: int
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A send that needs more than an id: `note` is shown in the console (last_error), `status` overrides "sent".
+
+    The WhatsApp sender uses it when the 24-hour window is closed: a template went out, or the
+    message is held until the person writes again.
+    """
+
+    external_id: str | None
+    note: str = ""
+    status: str = "sent"
+
+
 class Sender(Protocol):
     channel: str
 
-    async def send(self, message: OutMessage) -> str:
-        """Deliver one message; return the channel's message id. Raise SendError on failure."""
+    async def send(self, message: OutMessage) -> str | Sent:
+        """Deliver one message; return the channel's message id (or a Sent). Raise SendError on failure."""
 
 
 def backoff(tries: int, retry_after: float | None = None) -> float:
@@ -92,14 +105,16 @@ class Dispatcher:
             return [OutMessage(r.id, r.channel, r.address, r.text, tuple(r.buttons), r.contact_id)  # type: ignore[arg-type]
                     for r in rows]
 
-    def _finish(self, message_id: int, *, external_id: str | None = None, error: SendError | None = None) -> None:
+    def _finish(self, message_id: int, *, sent: Sent | None = None, error: SendError | None = None) -> None:
         with Session(self.db) as s:
             row = s.get(Outbox, message_id)
             if row is None:
                 return
             row.tries += 1
             if error is None:
-                row.status, row.sent_at, row.external_id, row.last_error = "sent", utcnow(), external_id, ""
+                sent = sent or Sent(None)
+                row.status, row.sent_at, row.external_id = sent.status, utcnow(), sent.external_id
+                row.last_error = sent.note[:500]
             elif error.permanent or row.tries >= self.max_tries:
                 row.status, row.last_error = "undelivered", str(error)[:500]
                 log.warning("outbox %s undelivered after %d tries", message_id, row.tries)
@@ -111,15 +126,17 @@ class Dispatcher:
 
     async def send_one(self, message: OutMessage) -> None:
         sender = self.senders[message.channel]
+        # the result is written in a worker thread: database I/O must not stall the event loop
         try:
-            external_id = await sender.send(message)
+            result = await sender.send(message)
         except SendError as exc:
-            self._finish(message.id, error=exc)
+            await asyncio.to_thread(self._finish, message.id, error=exc)
         except Exception as exc:  # an unknown failure is retried like a network error, never lost
             log.exception("sender %s failed on outbox %s", message.channel, message.id)
-            self._finish(message.id, error=SendError(type(exc).__name__))
+            await asyncio.to_thread(self._finish, message.id, error=SendError(type(exc).__name__))
         else:
-            self._finish(message.id, external_id=external_id)
+            sent = result if isinstance(result, Sent) else Sent(result)
+            await asyncio.to_thread(self._finish, message.id, sent=sent)
 
     async def drain(self, ids: Sequence[int] | None = None) -> int:
         """Send what is due now (or just these rows); return how many were attempted."""
@@ -165,8 +182,11 @@ def undelivered(db: Engine, limit: int = 100) -> list[Outbox]:
                            .limit(limit)))
 
 
-def mark_status(db: Engine, *, external_id: str, status: str) -> bool:
-    """A channel's delivery report (Twilio status callback): move the status forward only."""
+def mark_status(db: Engine, *, external_id: str, status: str, error: str = "") -> bool:
+    """A channel's delivery report (Twilio status callback): move the status forward only.
+
+    `error` (e.g. Twilio's ErrorCode) is kept in last_error on a failure, so the console says why.
+    """
     order = {"pending": 0, "sending": 1, "sent": 2, "delivered": 3, "read": 4}
     with Session(db) as s:
         row = s.exec(select(Outbox).where(Outbox.external_id == external_id)).first()
@@ -174,6 +194,8 @@ def mark_status(db: Engine, *, external_id: str, status: str) -> bool:
             return False
         if status in ("failed", "undelivered"):
             row.status = "undelivered"
+            if error:
+                row.last_error = error[:500]
         elif order.get(status, -1) > order.get(row.status, -1):
             row.status = status
         s.add(row)

@@ -40,8 +40,8 @@ class SlaReport:
     escalated: list[str] = field(default_factory=list)
 
 
-def _naive_utc(now: dt.datetime) -> dt.datetime:
-    return now.astimezone(dt.UTC).replace(tzinfo=None) if now.tzinfo else now
+def _utc(now: dt.datetime) -> dt.datetime:
+    return now.astimezone(dt.UTC) if now.tzinfo else now.replace(tzinfo=dt.UTC)
 
 
 def check_sla(service: Any, now: dt.datetime) -> SlaReport:
@@ -50,7 +50,7 @@ def check_sla(service: Any, now: dt.datetime) -> SlaReport:
     An emergency is reminded and escalated as soon as its SLA passes; other cases are
     escalated at twice their SLA. Each mark fires once per case.
     """
-    now = _naive_utc(now)
+    now = _utc(now)
     report = SlaReport()
     with unit_of_work(service.db) as s:
         for case in cases.overdue_unclaimed(s, now=now):
@@ -73,7 +73,7 @@ def check_sla(service: Any, now: dt.datetime) -> SlaReport:
 
 def daily_summary(service: Any, now: dt.datetime) -> str:
     """The morning overview of open cases, in Indonesian (for the console now, Telegram later)."""
-    now = _naive_utc(now)
+    now = _utc(now)
     tz = ZoneInfo(service.settings.service.timezone)
     with unit_of_work(service.db) as s:
         by_priority = cases.open_case_counts(s)
@@ -81,7 +81,7 @@ def daily_summary(service: Any, now: dt.datetime) -> str:
         overdue = cases.count_where(s, Case.status == "new", Case.sla_due_at <= now)
         resolved_today = cases.count_where(s, Case.resolved_at >= now - dt.timedelta(hours=24))  # type: ignore[operator]
     total = sum(by_priority.values())
-    local = now.replace(tzinfo=dt.UTC).astimezone(tz)
+    local = now.astimezone(tz)
     return (f"Ringkasan harian {local:%d-%m-%Y %H:%M} ({tz.key}): {total} kasus terbuka — "
             f"darurat {by_priority['emergency']}, tinggi {by_priority['high']}, biasa {by_priority['normal']}. "
             f"Belum diambil petugas: {unclaimed}, lewat batas SLA: {overdue}. "

@@ -69,6 +69,27 @@ class RegistrySettings(_Strict):
     sample_file: str
 
 
+class WhatsAppSettings(_Strict):
+    """WhatsApp via Twilio. The template goes out instead of free text outside the 24-hour window."""
+
+    template_content_sid: Optional[str] = Field(default=None, pattern=r"^HX[0-9a-fA-F]{32}$")
+    template_variables: dict[str, str] = Field(default_factory=dict)
+
+
+class TelegramSettings(_Strict):
+    """auto: webhook when HELPDESK_PUBLIC_URL and TELEGRAM_WEBHOOK_SECRET are set, else polling."""
+
+    mode: Literal["auto", "polling", "webhook"] = "auto"
+    staff_chat_id: Optional[int] = None
+
+
+class MediaSettings(_Strict):
+    """Photos, documents and voice notes reporters send, stored as evidence of their case."""
+
+    evidence_dir: str = Field(default="data/evidence", min_length=1)
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
+
+
 class Secrets(BaseModel):
     """From the environment only; absent secrets switch their channel off."""
 
@@ -116,6 +137,9 @@ class Settings(_Strict):
     registry: RegistrySettings
     secrets: Secrets = Secrets()
     config_path: str = ""
+    whatsapp: WhatsAppSettings = WhatsAppSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    media: MediaSettings = MediaSettings()
 
     @model_validator(mode="after")
     def _emergency_contacts_exist(self) -> "Settings":

@@ -161,9 +161,10 @@ def verdict_for(agency: Agency, today: date) -> str:
 
 
 def _typo_cap(length: int) -> int:
-    """Edits tolerated inside one registered word: none in short words, where one edit
-    already makes another word ("Raya"/"Jaya" is caught as a different word anyway)."""
-    if length <= 3:
+    """Edits tolerated inside one registered word. None in words of four letters or fewer:
+    one edit there mostly makes another real word ("Jaya" -> "Raya", "Kaya", "Jaga"), and
+    such a name is a lookalike, not a typo."""
+    if length <= 4:
         return 0
     if length <= 6:
         return 1

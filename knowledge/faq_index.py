@@ -17,13 +17,14 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from knowledge.kb import Entry, KnowledgeBase
+from knowledge.kb import PLACEHOLDER, Entry, KnowledgeBase
 from knowledge.lexicon import FUNCTION_WORDS
 from knowledge.normalise import normalise, stem
 
 FUNCTION_WEIGHT = 0.15  # function words still tell a little ("berapa" vs "kapan")
 CANDIDATES = 25  # documents re-scored with the fuzzy scorer
 W_COVER, W_PRECISION, W_FUZZY = 0.55, 0.15, 0.30
+ANSWER_FACTOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -38,18 +39,22 @@ class _Doc:
     text: str  # normalised words, for fuzzy scoring
     weights: dict[str, float]  # stem -> weight
     total: float
+    factor: float  # 1 for questions and phrasings, less for the answer text
 
 
 class FaqIndex:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.entries = kb.entries
-        raw_docs: list[tuple[int, str, set[str]]] = []
+        raw_docs: list[tuple[int, str, set[str], float]] = []
         for i, e in enumerate(kb.entries):
             for text in (e.question, *e.phrasings, *e.keywords):
                 words = normalise(text).split()
-                raw_docs.append((i, " ".join(words), {stem(w) for w in words}))
+                raw_docs.append((i, " ".join(words), {stem(w) for w in words}, 1.0))
+            # the answer itself, discounted: people ask about details only the answer names
+            words = normalise(PLACEHOLDER.sub(" ", e.answer)).split()
+            raw_docs.append((i, " ".join(words), {stem(w) for w in words}, ANSWER_FACTOR))
         df: dict[str, int] = defaultdict(int)
-        for _, _, stems_ in raw_docs:
+        for _, _, stems_, _ in raw_docs:
             for s in stems_:
                 df[s] += 1
         n = len(raw_docs) or 1
@@ -57,10 +62,10 @@ class FaqIndex:
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
         self._docs: list[_Doc] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
-        for i, text, stems_ in raw_docs:
+        for i, text, stems_, factor in raw_docs:
             weights = {s: self._weight(s) for s in stems_}
             doc_id = len(self._docs)
-            self._docs.append(_Doc(i, text, weights, sum(weights.values()) or 1.0))
+            self._docs.append(_Doc(i, text, weights, sum(weights.values()) or 1.0, factor))
             for s in stems_:
                 self._postings[s].append(doc_id)
 
@@ -95,7 +100,7 @@ class FaqIndex:
             fuzzy = fuzz.token_set_ratio(q_text, doc.text) / 100.0
             # token_set_ratio is 100 whenever one word set contains the other; weigh it
             # by coverage so a one-word query does not look like a perfect match
-            score = W_COVER * cover + W_PRECISION * precision + W_FUZZY * fuzzy * min(1.0, cover * 1.5)
+            score = (W_COVER * cover + W_PRECISION * precision + W_FUZZY * fuzzy * min(1.0, cover * 1.5)) * doc.factor
             if score > best.get(doc.entry_index, 0.0):
                 best[doc.entry_index] = score
         ranked = sorted(best.items(), key=lambda kv: -kv[1])[:limit]

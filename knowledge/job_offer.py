@@ -131,11 +131,19 @@ _COUNTRIES: dict[str, str] = {
     "tiongkok": "Tiongkok", "china": "Tiongkok", "cina": "Tiongkok", "maladewa": "Maladewa",
 }
 _COUNTRY_RE = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _COUNTRIES), key=len, reverse=True)) + r")\b")
-# Where real wages for ordinary jobs are high; a big number there is not a sign by itself.
-_HIGH_WAGE = {"Korea Selatan", "Jepang", "Australia", "Selandia Baru", "Kanada", "Amerika Serikat",
-              "Jerman", "Inggris", "Belanda", "Italia"}
-_PAY_LIMIT = 15e6  # rupiah per month; above this for ordinary jobs elsewhere = "too good"
-_PAY_LIMIT_HIGH_WAGE = 40e6
+# Monthly pay (rupiah) from which a promise is "far above normal" for ordinary migrant jobs at
+# that destination: roughly twice what such jobs really pay there (FACTS.md §9: e.g. HK$4,990
+# for helpers in Hong Kong, NT$20,000 for carers in Taiwan), so only clear lures are flagged.
+_PAY_LIMITS = {
+    "Malaysia": 15e6, "Brunei": 15e6, "Hong Kong": 20e6, "Makau": 20e6, "Singapura": 30e6,
+    "Taiwan": 30e6, "Turki": 25e6, "Arab Saudi": 15e6, "Uni Emirat Arab": 15e6, "Qatar": 15e6,
+    "Kuwait": 15e6, "Oman": 15e6, "Bahrain": 15e6, "Yordania": 15e6,
+    "Korea Selatan": 45e6, "Jepang": 45e6, "Australia": 45e6, "Selandia Baru": 45e6,
+    "Kanada": 45e6, "Amerika Serikat": 45e6, "Jerman": 45e6, "Inggris": 45e6, "Belanda": 45e6,
+    "Italia": 45e6, "Polandia": 45e6, "Rumania": 45e6, "Hungaria": 45e6, "Ceko": 45e6,
+    "Slowakia": 45e6,
+}
+_PAY_LIMIT_DEFAULT = 15e6  # no destination named, or one with no legal placement (Kamboja …)
 
 # Words that cancel the phrase right after them ("tanpa biaya", "jangan pakai visa turis").
 _NEGATORS_NEAR = {"tanpa", "tidak", "tak", "tdk", "gak", "ga", "nggak", "ngga", "enggak", "bukan",
@@ -145,6 +153,12 @@ _NEGATORS_ADJACENT = {"bebas", "gratis", "free", "nol"}
 # "jika ada yang meminta uang muka …": a warning, not a demand.
 _WARNING_RE = re.compile(r"\b(jika|apabila|bila|kalau|kalo|kl|bila mana)\s+(ada\s+)?(yang|pihak|oknum|orang|calo|sponsor|agen)\b")
 _CLAUSE_END = re.compile(r"[.!?\n;,]")
+# A clause that opens with a warning ("Hati-hati calo yang minta DP atau uang muka") quotes
+# the danger signs; "jangan lupa/khawatir …" is not a warning.
+_WARNING_OPEN_RE = re.compile(
+    r"^\W*(?:(?:dan|atau|serta|juga)\s+)?(?:hati[\s-]*hati|waspada\w*|awas|hindari|tolak|laporkan|dilarang|jangan|jgn)\b"
+    r"(?!\s+(?:lupa|khawatir|kuatir|ragu|sampai|takut|tunda|menunggu|malu|bingung|lewatkan|sia))"
+)
 _PHONE_RE = re.compile(r"(?<!\d)(?:\+?62|0)\s?8\d{1,3}[\s\-.]?\d{3,4}[\s\-.]?\d{2,5}(?!\d)")
 _OFFICIAL_RE = re.compile(r"\b(bp2mi|kp2mi|bp3mi|p4mi|disnaker\w*|siskop2mi|ltsa|kemnaker|kbri|kjri|g\s?to\s?g|g2g)\b")
 _PT_RE = re.compile(r"(?<!\w)p\.?\s?t\b\.?\s*[a-z]")
@@ -199,7 +213,7 @@ _RULES: tuple[_Rule, ...] = (
     # --- pay far above normal (amounts are judged in _pay_flag)
     _r("pay_too_high", r"\b(?:gaji|penghasilan|pendapatan|income|cuan)\s+(?:sangat\s+)?(?:besar|fantastis|menggiurkan|gede|selangit|jumbo|puluhan\s+juta|ratusan\s+juta|dolar|dollar|tinggi\s+banget)\b"),
     # --- lying to officials / unofficial routes
-    _r("lie_to_officials", r"\b(?:bilang|ngomong|jawab|katakan|mengaku|ngaku|pura[\s-]*pura|pura2)\s+(?:[^\W\d_]+\s+){0,4}?(?:mau\s+|mo\s+|untuk\s+|cuma\s+|hanya\s+|sebagai\s+|lagi\s+)?(?:liburan|wisata|jalan[\s-]*jalan|jalan2|berlibur|umroh|umrah|ziarah|berkunjung|kunjungan|jenguk|melancong|turis|wisatawan|belanja|main)\b", negatable=False),
+    _r("lie_to_officials", r"\b(?:bilang|ngomong|jawab|katakan|mengaku|ngaku|pura[\s-]*pura|pura2)\s+(?:[^\W\d_]+\s+){0,4}?(?:mau\s+|mo\s+|untuk\s+|cuma\s+|hanya\s+|sebagai\s+|lagi\s+)?(?:liburan|wisata|jalan[\s-]*jalan|jalan2|berlibur|umroh|umrah|ziarah|berkunjung|kunjungan|jenguk|melancong|turis|wisatawan|belanja|main)\b"),
     _r("lie_to_officials", r"\bjangan\s+(?:bilang|ngomong|mengaku|ngaku|cerita|kasih\s+tau|kasih\s+tahu|bicara)\s+(?:kalau\s+|kalo\s+|mau\s+|untuk\s+|akan\s+)*(?:kerja|bekerja|cari\s+kerja|jadi\s+(?:tki|tkw|pmi))\b", negatable=False),
     _r("lie_to_officials", r"\b(?:jalur|jalan|pelabuhan|pintu)\s+(?:tikus|belakang|gelap|samping)\b"),
     _r("lie_to_officials", r"\bjalur\s+(?:tidak\s+resmi|ilegal)\b"),
@@ -308,7 +322,7 @@ def _negated(norm: str, start: int) -> bool:
     """Is the phrase starting at `start` negated or part of a warning, within its clause?"""
     clause_start = max((m.end() for m in _CLAUSE_END.finditer(norm, 0, start)), default=0)
     before = norm[clause_start:start]
-    if _WARNING_RE.search(before):
+    if _WARNING_RE.search(before) or _WARNING_OPEN_RE.search(before):
         return True
     words = re.findall(r"[^\W_]+", before)
     if words and words[-1] in _NEGATORS_ADJACENT:
@@ -357,7 +371,8 @@ _SALARY_RE = re.compile(
 
 def _pay_flag(t: _Text, countries: list[str]) -> tuple[int, int] | None:
     """A promised monthly pay far above what ordinary migrant jobs pay at the destination."""
-    limit = _PAY_LIMIT_HIGH_WAGE if any(c in _HIGH_WAGE for c in countries) else _PAY_LIMIT
+    # several destinations: judge against the best-paying one (never flag a fair offer)
+    limit = max((_PAY_LIMITS.get(c, _PAY_LIMIT_DEFAULT) for c in countries), default=_PAY_LIMIT_DEFAULT)
     for m in _SALARY_RE.finditer(t.norm):
         if _negated(t.norm, m.start()):
             continue

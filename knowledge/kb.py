@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Mapping
 
 import yaml
+from rapidfuzz import fuzz, process
 
 KB_DIR = Path(__file__).parent / "kb"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster at start-up
@@ -149,7 +150,9 @@ def check(kb: KnowledgeBase, values: Mapping[str, Mapping[str, object]], require
             if r == e.id or r not in ids:
                 problems.append(f"{where}: related id {r!r} does not exist")
         for text in (e.question, *e.phrasings):
-            if " ".join(text.lower().split()) in forbidden:
+            folded = " ".join(text.lower().split())
+            if folded in forbidden or (forbidden and process.extractOne(folded, forbidden, scorer=fuzz.ratio,
+                                                                          score_cutoff=85)):
                 problems.append(f"{where}: phrasing copied from an evaluation set: {text!r}")
     for t in required_topics or ():
         if t not in topic_ids:

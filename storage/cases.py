@@ -90,9 +90,10 @@ class CaseDetail:
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
+    """Aware UTC, as the tables store it; a naive value is taken to be UTC already."""
     if now is None:
         return utcnow()
-    return now.astimezone(dt.UTC).replace(tzinfo=None) if now.tzinfo else now
+    return now.astimezone(dt.UTC) if now.tzinfo else now.replace(tzinfo=dt.UTC)
 
 
 def _active(officer: Officer) -> Officer:

@@ -68,3 +68,14 @@ def test_render_fills_config_values_and_admits_unknown_office_details() -> None:
     out = kb_module.render("{contacts.a} / {office.address}", {"contacts": {"a": "0800"}, "office": {"address": None}})
     assert out.startswith("0800 / ")
     assert "belum dikonfirmasi" in out
+
+
+def test_kb_copies_no_line_of_the_development_set(values) -> None:
+    dev = ROOT.parent / "shared" / "eval" / "intent-dev.jsonl"
+    if not dev.exists():
+        pytest.skip("the development set is not beside the project")
+    import json
+
+    texts = [json.loads(line)["text"] for line in dev.read_text().splitlines() if line.strip()]
+    problems = kb_module.check(kb_module.load(), values, forbidden_texts=texts)
+    assert [p for p in problems if "evaluation set" in p] == []

@@ -1,0 +1,59 @@
+"""Channel adapters: WhatsApp (Twilio) and Telegram (python-telegram-bot), plus the staff desk.
+
+Each adapter verifies and parses at the edge, turns what arrived into a `flows.messages.Inbound`,
+hands it to the engine (which dedupes and writes replies to the outbox in one transaction) and
+sends outbox rows with a `bot.outbox.Sender`. `wiring.install(app)` switches on the channels
+whose secrets are set.
+
+    whatsapp.py    signed Twilio webhooks, the REST sender, the 24-hour window
+    telegram.py    PTB Application as transport only, webhook route, the Telegram sender
+    staff_desk.py  one forum topic per case in the staff supergroup; officers answer there
+    media.py       evidence downloads (Twilio media URLs, Telegram file ids) into data/evidence
+    wiring.py      which channels run, the webhook routes, the lifespan that starts them
+"""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Cut a text into parts of at most `limit` characters, on paragraph, line, sentence or word boundaries.
+
+    A part is cut mid-word only when a single word is longer than the limit. Parts are never
+    empty; an empty text gives one empty part, so a message with only buttons still goes out.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    text = text.strip("\n")
+    if len(text) <= limit:
+        return [text]
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit + 1]
+        cut = _best_cut(window, limit)
+        head, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
+        if head:
+            parts.append(head)
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def _best_cut(window: str, limit: int) -> int:
+    """Where to cut `window` (limit + 1 characters long): the latest good boundary in its second half."""
+    floor = limit // 2  # never make a tiny first part just to find a nicer boundary
+    for sep in ("\n\n", "\n"):
+        at = window.rfind(sep, floor, limit + 1)
+        if at > 0:
+            return at
+    ends = [m.start() for m in _SENTENCE_END.finditer(window, floor) if m.start() <= limit]
+    if ends:
+        return ends[-1]
+    at = window.rfind(" ", floor, limit + 1)
+    if at > 0:
+        return at
+    return limit
