@@ -242,7 +242,7 @@ async def authenticate(request: Request, *, username: str, password: str) -> str
 
 
 def secure_cookies(request: Request) -> bool:
-    public_url = request.app.state.service.settings.secrets.public_url or ""
+    public_url = request.app.state.settings.secrets.public_url or ""
     return public_url.lower().startswith("https://")
 
 
@@ -316,7 +316,7 @@ def _same_origin(request: Request) -> bool:
     if not origin:  # older browsers and non-browser clients send none; the token still decides
         return True
     allowed = {request.headers.get("host", "")}
-    public_url = request.app.state.service.settings.secrets.public_url
+    public_url = request.app.state.settings.secrets.public_url
     if public_url:
         allowed.add(urlsplit(public_url).netloc)
     return urlsplit(origin).netloc in allowed

@@ -219,7 +219,8 @@ _RULES: tuple[_Rule, ...] = (
     _r("lie_to_officials", r"\bjalur\s+(?:tidak\s+resmi|ilegal)\b"),
     _r("lie_to_officials", r"\b(?:tanpa|tidak|gak|ga|nggak)\s+(?:lewat|melalui)\s+imigrasi\b", negatable=False),
     _r("lie_to_officials", r"\b(?:hindari|menghindari|hindarin|menghindar\s+dari)\s+(?:petugas|imigrasi|razia|pemeriksaan|polisi)\b", negatable=False),
-    _r("lie_to_officials", r"\b(?:kalau|kalo|jika|bila)\s+ditanya\s+(?:petugas|imigrasi|polisi)?\s*,?\s*(?:bilang|jawab|ngaku)\b", negatable=False),
+    _r("lie_to_officials", r"\b(?:kalau|kalo|jika|bila)\s+ditanya\s+(?:petugas|imigrasi|polisi)?\s*,?\s*(?:bilang|jawab|ngaku)\b"
+       r"(?:\s+(?:[^\W\d_]+\s+){0,3}?(?:liburan|wisata|jalan[\s-]*jalan|jalan2|berlibur|umroh|umrah|ziarah|berkunjung|turis|belanja)\b)?", negatable=False),
     # --- age / identity forgery
     _r("age_forgery", r"\b(?:umur|usia)(?:nya)?\s+(?:bisa\s+)?(?:di)?tua(?:kan|in)\b", negatable=False),
     _r("age_forgery", r"\b(?:ktp|paspor|akta|kk|ijazah|dokumen|data|identitas)\s+(?:bisa\s+|akan\s+)?(?:di)?(?:palsu(?:kan)?|tembak|aspal)\b", negatable=False),
