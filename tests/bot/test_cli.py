@@ -1,0 +1,93 @@
+"""The `helpdesk` command contracts (spec/interfaces.md), run in-process through main()."""
+
+import io
+import json
+import sys
+
+import pytest
+
+from bot.cli import main
+
+CONFIG = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "config.yaml")
+
+
+def run(monkeypatch, capsys, settings, argv, stdin=""):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", settings.database_url)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = main(["--config", CONFIG, *argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_classify_answers_each_line_in_order_with_the_spec_fields(monkeypatch, capsys, settings) -> None:
+    lines = [{"id": "a", "text": "apa syarat jadi pmi?"}, {"id": "b", "text": "tolong saya dikurung majikan"},
+             {"id": "c", "text": "halo"}]
+    code, out, _ = run(monkeypatch, capsys, settings, ["classify", "--jsonl"],
+                       "".join(json.dumps(x) + "\n" for x in lines) + "not json\n")
+    rows = [json.loads(x) for x in out.splitlines()]
+    assert code == 0
+    assert [r["id"] for r in rows[:3]] == ["a", "b", "c"]
+    assert {"id", "intent", "topic", "entry_id", "confidence", "emergency", "reply"} <= set(rows[0])
+    assert (rows[0]["intent"], rows[0]["topic"]) == ("faq", "syarat-pmi")
+    assert (rows[1]["intent"], rows[1]["emergency"]) == ("report", True)
+    assert "999" in rows[1]["reply"]
+    assert rows[2]["intent"] == "greeting" and "1. Tanya prosedur" in rows[2]["reply"]
+    assert "error" in rows[3]
+
+
+def test_classify_writes_no_conversation_rows(monkeypatch, capsys, settings, service) -> None:
+    from storage import repo
+    from storage.db import unit_of_work
+    from storage.models import Conversation, MessageLog
+
+    run(monkeypatch, capsys, settings, ["classify", "--jsonl"], json.dumps({"id": 1, "text": "halo"}) + "\n")
+    with unit_of_work(service.db) as s:
+        assert repo.count(s, Conversation) == 0 and repo.count(s, MessageLog) == 0
+
+
+@pytest.mark.parametrize("turns, category, priority, emergency", [
+    (["halo", "3", "majikan memukul saya setiap malam", "lewati", "lewati", "lewati", "lewati", "lewati"],
+     "violence", "emergency", True),
+    (["ibu saya di taiwan sudah sebulan tidak bisa dihubungi", "Taichung", "lewati", "ya", "ya", "ya"],
+     "lost_contact", "high", False),
+    (["paspor saya ditahan agen di johor", "Johor Bahru", "PT X", "ya", "ya", "tidak"], "passport", "high", False),
+    (["adik saya dikunci di rumah majikan dan tidak diberi makan"], "trafficking", "emergency", True),
+])
+def test_simulate_reports_told_in_different_ways(monkeypatch, capsys, settings, turns, category, priority,
+                                                  emergency) -> None:
+    code, out, _ = run(monkeypatch, capsys, settings, ["simulate"],
+                       json.dumps({"channel": "telegram", "user": "u1", "turns": turns}))
+    result = json.loads(out)
+    assert code == 0
+    assert len(result["replies"]) == len(turns)
+    assert [(c["category"], c["priority"], c["emergency"], c["status"]) for c in result["cases"]] == [
+        (category, priority, emergency, "new")]
+    assert result["cases"][0]["id"].startswith("MC-")
+
+
+def test_simulate_faq_conversation_opens_no_case(monkeypatch, capsys, settings) -> None:
+    code, out, _ = run(monkeypatch, capsys, settings, ["simulate"],
+                       json.dumps({"channel": "whatsapp", "user": "w", "turns": ["halo", "1", "apa itu tppo?"]}))
+    result = json.loads(out)
+    assert result["cases"] == []
+    assert "membantu?" in result["replies"][2][0]
+
+
+def test_simulate_rejects_a_bad_script(monkeypatch, capsys, settings) -> None:
+    code, _, err = run(monkeypatch, capsys, settings, ["simulate"], "{not json")
+    assert code == 2 and "turns" in err
+
+
+def test_kb_check_passes_on_the_shipped_kb(monkeypatch, capsys, settings) -> None:
+    code, out, _ = run(monkeypatch, capsys, settings, ["kb", "check"])
+    assert code == 0 and "0 problems" in out
+
+
+def test_bad_config_stops_with_the_key_named(tmp_path, capsys) -> None:
+    text = open(CONFIG).read().replace("answer: 0.55", "answer: lots").replace("timezone:", "tz_typo:")
+    bad = tmp_path / "config.yaml"
+    bad.write_text(text)
+    code = main(["--config", str(bad), "kb", "check"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "matching.answer" in err and "service.tz_typo" in err
