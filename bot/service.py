@@ -93,7 +93,7 @@ def build_service(settings: Settings, *, migrate: bool = True, seed_sample: bool
     if seed_sample:
         ensure_registry(settings, db)
     ctx = ctx or build_context(settings)
-    engine = Engine(db, ctx, settings.sla_minutes.model_dump())
+    engine = Engine(db, ctx, settings.sla_minutes.model_dump(), messages_per_minute=settings.limits.messages_per_minute)
     service = Service(settings, db, ctx, engine)
     service.reload_registry()
     return service

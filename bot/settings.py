@@ -65,6 +65,16 @@ class SlaSettings(_Strict):
     normal: int = Field(ge=1)
 
 
+class LimitSettings(_Strict):
+    # a person writing faster than this is slowed with one polite notice; danger always goes through
+    messages_per_minute: int = Field(default=20, ge=1)
+
+
+class PrivacySettings(_Strict):
+    # messages and closed cases older than this are deleted or anonymised by the purge job
+    retention_days: int = Field(default=365, ge=1)
+
+
 class RegistrySettings(_Strict):
     sample_file: str
 
@@ -135,6 +145,8 @@ class Settings(_Strict):
     emergency_contacts: list[str] = Field(min_length=1)
     sla_minutes: SlaSettings
     registry: RegistrySettings
+    limits: LimitSettings = LimitSettings()
+    privacy: PrivacySettings = PrivacySettings()
     secrets: Secrets = Secrets()
     config_path: str = ""
     whatsapp: WhatsAppSettings = WhatsAppSettings()

@@ -16,13 +16,14 @@ import re
 from flows import faq, licence, phrases, report, router, signals
 from flows.context import FlowContext
 from flows.messages import Outbound
-from flows.state import AttachEvidence, EscalateCase, OpenCase, RecordRating, RelayToCase, State, StepResult, Turn
+from flows.state import AttachEvidence, EraseMyData, EscalateCase, OpenCase, RecordRating, RelayToCase, State, StepResult, Turn
 from knowledge.normalise import normalise
 
 _MENU_WORDS = {"menu", "start", "mulai", "kembali", "menu utama", "main menu", "home", "awal"}
 _CANCEL_WORDS = {"batal", "batalkan", "cancel", "stop", "berhenti", "keluar"}
 _STATUS = re.compile(r"^(status|cek status|status laporan|status kasus|laporan saya|bagaimana laporan saya)\b")
 _REPORT_WORDS = {"lapor", "laporan", "melapor", "mau lapor", "ingin melapor", "buat laporan", "minta tolong", "tolong"}
+_ERASE = re.compile(r"\b(hapus|hapuskan|menghapus|delete)\b.{0,20}\b(data|akun|pesan|riwayat)\b.{0,10}\b(saya|kami)\b")
 _LICENCE_WORDS = {"cek", "cek izin", "cek pt", "cek perusahaan", "cek agen", "cek p3mi"}
 ACK_EVERY = dt.timedelta(minutes=10)
 
@@ -135,6 +136,8 @@ def _by_payload(payload: str, turn: Turn, ctx: FlowContext, sig: signals.Signals
         return faq.feedback(turn.state, payload == "fb:yes")
     if payload.startswith("licence:no:"):
         return licence.by_licence_no(payload[len("licence:no:"):], ctx)
+    if payload == "privacy:erase" and turn.state.flow == "privacy":
+        return StepResult([Outbound(phrases.ERASE_DONE, (phrases.TO_MENU,))], State(), [EraseMyData()])
     if payload.startswith("rate:") and turn.state.flow == "rating":
         return rating(turn, int(payload[5:]))
     return None
@@ -160,6 +163,9 @@ def _step(turn: Turn, ctx: FlowContext) -> StepResult:
         return main_menu(ctx, phrases.CANCELLED + " " + phrases.MENU_AGAIN if norm in _CANCEL_WORDS else None)
     if _STATUS.match(norm):
         return status(turn)
+    if _ERASE.search(norm) and not sig.question:
+        return StepResult([Outbound(phrases.ERASE_CONFIRM, (phrases.ERASE_YES, phrases.TO_MENU))],
+                          State("privacy", "confirm"))
     if payload is not None:
         by_payload = _by_payload(payload, turn, ctx, sig)
         if by_payload is not None:

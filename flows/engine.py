@@ -16,12 +16,12 @@ from typing import Callable, Mapping
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.exc import IntegrityError
 
-from flows import conversation, phrases
+from flows import conversation, phrases, signals
 from flows.context import FlowContext
 from flows.messages import Inbound, Outbound
-from flows.state import (AttachEvidence, CaseView, EscalateCase, OpenCase, RecordFeedback, RecordRating,
+from flows.state import (AttachEvidence, CaseView, EraseMyData, EscalateCase, OpenCase, RecordFeedback, RecordRating,
                          RecordUnanswered, RelayToCase, State, StepResult, Turn)
-from storage import repo
+from storage import privacy, repo
 from storage.db import unit_of_work
 from storage.models import Case, utcnow
 
@@ -44,10 +44,11 @@ def _buttons(out: Outbound) -> list[dict[str, str]]:
 
 class Engine:
     def __init__(self, db: SqlEngine, ctx: FlowContext, sla_minutes: Mapping[str, int],
-                 on_case_event: Callable[[str, str], None] | None = None) -> None:
+                 on_case_event: Callable[[str, str], None] | None = None, messages_per_minute: int = 20) -> None:
         self.db = db
         self.ctx = ctx
         self.sla_minutes = dict(sla_minutes)
+        self.messages_per_minute = messages_per_minute
         self.on_case_event = on_case_event  # (kind, case_number) after commit: live queue, staff chat
 
     def handle(self, inbound: Inbound) -> Handled:
@@ -76,7 +77,10 @@ class Engine:
             view = CaseView(case.number, case.status, repo.officer_name(s, case.assignee_id)) if case else None
             turn = Turn(inbound, State(conv.flow, conv.step, dict(conv.slots or {})), view, utcnow())
             try:
-                step = conversation.handle(turn, self.ctx)
+                if self._flooding(s, conv.id, turn):  # type: ignore[arg-type]
+                    step = self._slow_down(turn)
+                else:
+                    step = conversation.handle(turn, self.ctx)
             except Exception:
                 # a bug in a flow must not leave the person without an answer or lose the message
                 log.exception("flow step failed; answering with the fallback and opening a case")
@@ -97,6 +101,22 @@ class Engine:
             s.add(conv)
             return Handled(False, tuple(replies), tuple(outbox_ids), step.intent, case.number if case else None,
                            opened)
+
+    def _flooding(self, s, conversation_id: int, turn: Turn) -> bool:  # type: ignore[no-untyped-def]
+        """Too many messages this minute, and none of them signals danger (danger is never held back)."""
+        if signals.read(turn.inbound.text).is_emergency:
+            return False
+        since = turn.now - dt.timedelta(minutes=1)
+        return repo.inbound_count_since(s, conversation_id=conversation_id, since=since) > self.messages_per_minute
+
+    def _slow_down(self, turn: Turn) -> StepResult:
+        """Keep the state, store the message, and say so once a minute rather than answering each one."""
+        state = turn.state
+        noticed = state.slots.get("_rate_notice_at")
+        if noticed and turn.now - dt.datetime.fromisoformat(noticed) < dt.timedelta(minutes=1):
+            return StepResult([], state)
+        state.slots["_rate_notice_at"] = turn.now.isoformat()
+        return StepResult([Outbound(phrases.RATE_LIMITED)], state)
 
     def _fallback_step(self) -> StepResult:
         contacts = phrases.contact_lines(dict(self.ctx.values.get("contacts", {})), self.ctx.emergency_contacts)
@@ -137,6 +157,8 @@ class Engine:
             elif isinstance(effect, RecordUnanswered):
                 repo.record_unanswered(s, conversation_id=conversation_id, text=effect.text,
                                        best_entry_id=effect.best_entry_id, confidence=effect.confidence)
+            elif isinstance(effect, EraseMyData):
+                privacy.erase_contact(s, contact_id=contact.id)
             elif isinstance(effect, RecordRating):
                 repo.record_rating(s, contact_id=contact.id, case_number=effect.case_number, rating=effect.rating)
         return case, opened

@@ -110,3 +110,11 @@ ERROR_FALLBACK = (
 
 def contact_lines(contacts: dict[str, str], keys: tuple[str, ...]) -> str:
     return "\n".join(f"• {contacts[k]}" for k in keys if k in contacts)
+
+ERASE_CONFIRM = (
+    "Anda meminta agar data Anda dihapus: pesan-pesan dan profil Anda di layanan ini. "
+    "Jika Anda punya laporan yang masih ditangani, isinya disimpan sampai laporan selesai, lalu dihapus juga. "
+    "Lanjutkan?"
+)
+ERASE_YES = Button("Ya, hapus data saya", "privacy:erase")
+ERASE_DONE = "Permintaan Anda sudah kami proses. Data Anda di layanan ini dihapus. Anda tetap bisa menulis kapan saja."

@@ -89,7 +89,12 @@ class AttachEvidence:
     content_type: str
 
 
-Effect = OpenCase | EscalateCase | RelayToCase | RecordFeedback | RecordUnanswered | RecordRating | AttachEvidence
+@dataclass(frozen=True)
+class EraseMyData:
+    """The person asked for their data to be deleted ("hapus data saya") and confirmed it."""
+
+
+Effect = EraseMyData | OpenCase | EscalateCase | RelayToCase | RecordFeedback | RecordUnanswered | RecordRating | AttachEvidence
 
 
 @dataclass

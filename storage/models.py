@@ -23,6 +23,7 @@ class Contact(SQLModel, table=True):
     address: str = Field(max_length=180)
     display_name: str = Field(default="", max_length=200)
     last_inbound_at: Optional[dt.datetime] = None
+    erase_requested_at: Optional[dt.datetime] = None  # "hapus data saya" waiting for an open case to close
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 

@@ -50,6 +50,12 @@ def inbound_seen(session: Session, *, dedupe_key: str) -> bool:
     return session.exec(select(MessageLog.id).where(MessageLog.dedupe_key == dedupe_key)).first() is not None
 
 
+def inbound_count_since(session: Session, *, conversation_id: int, since: dt.datetime) -> int:
+    return session.exec(select(func.count()).select_from(MessageLog).where(
+        MessageLog.conversation_id == conversation_id, MessageLog.direction == "in",
+        MessageLog.created_at >= since)).one()
+
+
 def log_message(session: Session, *, conversation_id: int, direction: str, text: str, author: str,
                 dedupe_key: str | None = None, buttons: Sequence[dict[str, str]] = (),
                 media: Sequence[dict[str, str]] = (), intent: str | None = None) -> MessageLog:
