@@ -233,14 +233,17 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_agencies_check)
 
     from bot.officers_cli import add_officer_commands
+    from bot.ops_cli import add_ops_commands
 
     add_officer_commands(sub)
+    add_ops_commands(sub)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     args = parser().parse_args(argv)
     try:
         settings = load_settings(args.config)

@@ -91,3 +91,30 @@ def test_bad_config_stops_with_the_key_named(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert code == 2
     assert "matching.answer" in err and "service.tz_typo" in err
+
+
+def test_backup_copies_a_live_sqlite_database(monkeypatch, capsys, settings, service, tmp_path) -> None:
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("online backup is for SQLite; PostgreSQL uses pg_dump")
+    import sqlite3
+
+    from tests.conftest import Chat
+
+    Chat(service).say("halo")
+    target = tmp_path / "copy.db"
+    code, out, _ = run(monkeypatch, capsys, settings, ["backup", "--output", str(target)])
+    assert code == 0
+    with sqlite3.connect(target) as conn:
+        assert conn.execute("select count(*) from message_log").fetchone()[0] == 2
+
+
+def test_privacy_export_and_erase_commands(monkeypatch, capsys, settings, service) -> None:
+    from tests.conftest import Chat
+
+    chat = Chat(service)
+    chat.say("apa itu tppo?")
+    code, out, _ = run(monkeypatch, capsys, settings, ["privacy", "export", f"telegram:{chat.user}"])
+    assert code == 0 and "apa itu tppo?" in out
+    code, out, _ = run(monkeypatch, capsys, settings, ["privacy", "erase", f"telegram:{chat.user}"])
+    code, out, _ = run(monkeypatch, capsys, settings, ["privacy", "export", f"telegram:{chat.user}"])
+    assert "apa itu tppo?" not in out
