@@ -26,6 +26,13 @@ from storage.db import unit_of_work
 from storage.models import Case, utcnow
 
 log = logging.getLogger(__name__)
+MAX_TEXT = 10_000
+_CONTROL = {c: None for c in range(32) if chr(c) not in "\n\t"} | {0x7F: None}
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters (PostgreSQL refuses NUL; none carries meaning in a chat) and lone surrogates."""
+    return text.translate(_CONTROL).encode("utf-8", "replace").decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,9 @@ class Engine:
         self.on_case_event = on_case_event  # (kind, case_number) after commit: live queue, staff chat
 
     def handle(self, inbound: Inbound) -> Handled:
+        inbound = dataclasses.replace(inbound, text=clean_text(inbound.text)[:MAX_TEXT],
+                                      display_name=clean_text(inbound.display_name)[:200],
+                                      message_ref=clean_text(inbound.message_ref)[:200])
         dedupe_key = f"{inbound.channel}:{inbound.message_ref}"
         try:
             result = self._handle(inbound, dedupe_key)
@@ -70,7 +80,7 @@ class Engine:
                 return Handled(duplicate=True)
             conv = repo.conversation_of(s, contact_id=contact.id)  # type: ignore[arg-type]
             media = [{"kind": m.kind, "ref": m.ref, "content_type": m.content_type} for m in inbound.media]
-            repo.log_message(s, conversation_id=conv.id, direction="in", text=inbound.text[:10000],  # type: ignore[arg-type]
+            repo.log_message(s, conversation_id=conv.id, direction="in", text=inbound.text,  # type: ignore[arg-type]
                              author="user", dedupe_key=dedupe_key, media=media)
             contact.last_inbound_at = inbound.received_at.astimezone(dt.UTC)
             case = repo.latest_case(s, contact_id=contact.id)  # type: ignore[arg-type]

@@ -21,19 +21,24 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
-def database_url(tmp_path: Path) -> str:
-    """SQLite in the test's folder, or the PostgreSQL named by HELPDESK_TEST_DATABASE_URL (CI runs both)."""
+@pytest.fixture
+def database_url(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """SQLite in the test's folder, or a fresh database on the PostgreSQL server named by
+    HELPDESK_TEST_DATABASE_URL (CI runs the suite on both)."""
     pg = os.environ.get("HELPDESK_TEST_DATABASE_URL")
-    if pg:
-        from tests.pg import fresh_database
+    if not pg:
+        yield f"sqlite:///{tmp_path}/helpdesk.db"
+        return
+    from tests.pg import drop_database, fresh_database
 
-        return fresh_database(pg)
-    return f"sqlite:///{tmp_path}/helpdesk.db"
+    url = fresh_database(pg)
+    yield url
+    drop_database(pg, url)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(ROOT / "config.yaml", env={"HELPDESK_DATABASE_URL": database_url(tmp_path)})
+def settings(database_url: str) -> Settings:
+    return load_settings(ROOT / "config.yaml", env={"HELPDESK_DATABASE_URL": database_url})
 
 
 @pytest.fixture(scope="session")
