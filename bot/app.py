@@ -66,11 +66,16 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     def index() -> PlainTextResponse:
         return PlainTextResponse(f"{settings.service.name} helpdesk. Web chat: /try  Staff console: /console\n")
 
-    from bot import webchat
+    from bot import metrics, webchat
 
     app.include_router(webchat.router)
+    metrics.install(app)
 
     from bot import console
 
     console.install(app)
+
+    from bot.channels import wiring
+
+    wiring.install(app)
     return app

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
@@ -56,6 +57,8 @@ class Engine:
         self.ctx = ctx
         self.sla_minutes = dict(sla_minutes)
         self.messages_per_minute = messages_per_minute
+        # called after each handled message with (inbound, result, seconds): metrics, live queue
+        self.observers: list[Callable[[Inbound, Handled, float], None]] = []
         self.on_case_event = on_case_event  # (kind, case_number) after commit: live queue, staff chat
 
     def handle(self, inbound: Inbound) -> Handled:
@@ -63,14 +66,22 @@ class Engine:
                                       display_name=clean_text(inbound.display_name)[:200],
                                       message_ref=clean_text(inbound.message_ref)[:200])
         dedupe_key = f"{inbound.channel}:{inbound.message_ref}"
+        started = time.perf_counter()
         try:
             result = self._handle(inbound, dedupe_key)
         except IntegrityError:
-            # a copy of this delivery committed first (two deliveries at the same moment)
-            return Handled(duplicate=True)
+            if not self._seen(dedupe_key):
+                raise  # not a duplicate: the caller answers 5xx and the channel redelivers; nothing is lost
+            result = Handled(duplicate=True)  # a copy of this delivery committed first, at the same moment
+        for observe in self.observers:
+            observe(inbound, result, time.perf_counter() - started)
         if result.case_number and self.on_case_event and result.case_opened:
             self.on_case_event("created", result.case_number)
         return result
+
+    def _seen(self, dedupe_key: str) -> bool:
+        with unit_of_work(self.db) as s:
+            return repo.inbound_seen(s, dedupe_key=dedupe_key)
 
     def _handle(self, inbound: Inbound, dedupe_key: str) -> Handled:
         with unit_of_work(self.db) as s:

@@ -70,3 +70,13 @@ def test_non_json_and_oversized_bodies_get_4xx(client) -> None:
 def test_health_endpoints(client) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 200
+
+
+def test_metrics_count_messages_and_read_cases_from_the_database(client) -> None:
+    send(client, "halo")
+    send(client, "tolong saya dikurung majikan", session="sess-other-123")
+    body = client.get("/metrics").text
+    assert 'helpdesk_messages_total{channel="web",direction="in"} 2.0' in body
+    assert 'helpdesk_open_cases{priority="emergency"} 1.0' in body
+    assert "helpdesk_handling_seconds_bucket" in body
+    assert "helpdesk_outbox_backlog" in body

@@ -1,0 +1,68 @@
+"""Prometheus metrics at /metrics.
+
+Counters and the latency histogram are per process; the gauges (outbox backlog,
+undelivered replies, open cases by priority, SLA breaches) are read from the database at
+scrape time, so they are right whichever worker is scraped.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from flows.engine import Handled
+from flows.messages import Inbound
+from storage.models import Case, Outbox, utcnow
+
+
+class DatabaseGauges:
+    def __init__(self, db) -> None:  # type: ignore[no-untyped-def]
+        self.db = db
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        with Session(self.db) as s:
+            backlog = s.exec(select(func.count()).select_from(Outbox).where(
+                col(Outbox.status).in_(("pending", "sending")))).one()
+            undelivered = s.exec(select(func.count()).select_from(Outbox).where(Outbox.status == "undelivered")).one()
+            by_priority = dict(s.exec(select(Case.priority, func.count()).where(
+                col(Case.status).in_(("new", "claimed", "waiting"))).group_by(Case.priority)).all())
+            breaches = s.exec(select(func.count()).select_from(Case).where(
+                Case.status == "new", Case.sla_due_at < utcnow())).one()
+        yield GaugeMetricFamily("helpdesk_outbox_backlog", "Replies waiting to be sent", value=backlog)
+        yield GaugeMetricFamily("helpdesk_undelivered_replies", "Replies given up on after the last try",
+                                value=undelivered)
+        cases = GaugeMetricFamily("helpdesk_open_cases", "Open cases by priority", labels=["priority"])
+        for priority in ("emergency", "high", "normal"):
+            cases.add_metric([priority], by_priority.get(priority, 0))
+        yield cases
+        yield GaugeMetricFamily("helpdesk_sla_breaches", "Unclaimed cases past their SLA due time", value=breaches)
+
+
+def install(app: FastAPI) -> None:
+    service = app.state.service
+    registry = CollectorRegistry()
+    messages = Counter("helpdesk_messages", "Messages handled", ["channel", "direction"], registry=registry)
+    duplicates = Counter("helpdesk_duplicate_deliveries", "Retried deliveries acknowledged, not handled",
+                         ["channel"], registry=registry)
+    latency = Histogram("helpdesk_handling_seconds", "Time to handle one inbound message", registry=registry,
+                        buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+    registry.register(DatabaseGauges(service.db))
+
+    def observe(inbound: Inbound, handled: Handled, seconds: float) -> None:
+        if handled.duplicate:
+            duplicates.labels(inbound.channel).inc()
+            return
+        messages.labels(inbound.channel, "in").inc()
+        messages.labels(inbound.channel, "out").inc(len(handled.replies))
+        latency.observe(seconds)
+
+    service.engine.observers.append(observe)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
