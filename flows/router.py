@@ -21,7 +21,7 @@ _GREETING_WORDS = frozenset(
 )
 _HUMAN_NOUN = re.compile(
     r"\b(petugas|admin|staf|staff|operator|manusia|pegawai|cs|customer service|orang asli|konselor|"
-    r"agen manusia|orang sungguhan|pendamping)\b"
+    r"agen manusia|orang sungguhan|pendamping|orang)\b"
 )
 _HUMAN_VERB = re.compile(
     r"\b(bicara|berbicara|ngobrol|mengobrol|chat|hubungkan|sambungkan|disambungkan|terhubung|hubungi|"
@@ -45,13 +45,13 @@ _IN_DOMAIN = re.compile(
     r"kontrak|perjanjian kerja|izin kerja|visa kerja|visa kunjungan|deportasi|dideportasi|nonprosedural|"
     r"jalur tidak resmi|bpjs ketenagakerjaan|job order|lowongan|paspor ditahan|layanan ini|data saya|laporan|"
     r"melapor|lapor|darurat|hotline|kirim uang|migrant center|jenazah|pulang|medical|pemeriksaan kesehatan|"
-    r"keluarga)\b"
+    r"keluarga|sertifikat kompetensi|uji kompetensi)\b"
 )
 _OFF_DOMAIN = re.compile(
     r"\b(dalam negeri|bpjs kesehatan|liburan|berlibur|jalan jalan|pelajar|mahasiswa|kuliah|beasiswa|cpns|"
     r"pns|pilkada|pemilu)\b"
 )
-CONFIDENT_WITHOUT_ANCHOR = 0.62
+CONFIDENT_WITHOUT_ANCHOR = 0.7
 
 
 @dataclass(frozen=True)
@@ -131,9 +131,10 @@ def classify(text: str, ctx: FlowContext) -> Route:
         return Route("report", 1.0, sig, tuple(ctx.index.search(text)), emergency=True)
     if looks_like_offer(text) and not (sig.question and len(norm) < 120):
         return Route("licence_check", 0.9, sig)
-    if sig.is_report:
+    licence = asks_licence(text, norm, ctx)
+    if sig.is_report and not (sig.actor_only and licence):
         return Route("report", 0.8, sig, tuple(ctx.index.search(text)))
-    if asks_licence(text, norm, ctx):
+    if licence:
         return Route("licence_check", 0.9, sig)
     if wants_human(norm):
         return Route("human", 0.9, sig)

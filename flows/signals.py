@@ -23,13 +23,15 @@ DANGER: list[tuple[str, re.Pattern[str]]] = [
     ("trafficking", _rx(
         r"\banak\b.{0,40}\b(dipekerjakan|disuruh kerja|dipaksa kerja)",
         r"\b(di ?bawah umur|umur (belasan|1[0-7])|usia (belasan|1[0-7]))\b.{0,50}\b(kerja|bekerja|dipekerjakan)",
+        r"\b(dibawa|dikirim|diberangkatkan|direkrut|diajak)\b.{0,60}\b(di ?bawah umur|umur (belasan|1[0-7])|usia (belasan|1[0-7]))\b",
         r"\b(dijual|diperjualbelikan|diculik|disandera)\b",
         r"\b(dibawa|dipindahkan|dikirim|diangkut)\b.{0,20}\bpaksa",
         r"\b(membawa|memindahkan|mengirim|bawa)\b (saya|kami|kita)\b.{0,80}\b(tidak mau|menolak|paksa|dipaksa)\b",
         r"\b(narkoba|sabu|obat terlarang)\b.{0,80}\b(ancam|mengancam|diancam|paksa|dipaksa)",
         r"\b(ancam|mengancam|diancam|paksa|dipaksa|memaksa)\b.{0,80}\b(narkoba|sabu)\b",
         r"\bdipaksa\b.{0,30}\b(melayani|tidur dengan|berhubungan|jadi pekerja seks|prostitusi)",
-        r"\b(prostitusi|pelacuran|dijadikan pekerja seks)\b",
+        r"\b(prostitusi|pelacuran|dijadikan pekerja seks|pemandu karaoke|lc karaoke|melayani tamu)\b",
+        r"\b(ditampung|disembunyikan)\b.{0,80}\b(lewat laut|jalur tidak resmi|perahu|kapal|speedboat|malam hari)\b",
     )),
     ("violence", _rx(
         r"\b(dipukul|dipukuli|memukul|memukuli|ditampar|menampar|ditendang|menendang|disiksa|menyiksa|"
@@ -63,7 +65,8 @@ PROBLEMS: list[tuple[str, re.Pattern[str]]] = [
     ("passport", _rx(
         r"\bpaspor\b.{0,40}\b(ditahan|disimpan|diambil|dipegang|dirampas|tidak dikembalikan|dibawa)\b",
         r"\b(menahan|tahan|mengambil|ambil|menyimpan|pegang|memegang|merampas)\b.{0,20}\bpaspor\b",
-        r"\bdokumen\b.{0,30}\b(ditahan|diambil|tidak dikembalikan)\b",
+        r"\b(dokumen|ktp|ijazah|kartu|permit|izin kerja)\b.{0,30}\b(ditahan|diambil|dipegang|disimpan|tidak dikembalikan)\b",
+        r"\b(telepon|ponsel)\b.{0,20}\b(diambil|disita|dirampas|ditahan)\b",
     )),
     ("wages", _rx(
         r"\b(gaji|upah|lembur)\b.{0,50}\b(tidak|belum|telat|terlambat|dipotong|potong|kurang|ditahan)\b",
@@ -84,6 +87,8 @@ PROBLEMS: list[tuple[str, re.Pattern[str]]] = [
         r"\b(melaporkan|laporkan|lapor)\b.{0,30}\b(calo|agen|p3mi|pt|perusahaan|perekrut)\b",
         r"\bvisa (saya|kami)?\b.{0,20}\bvisa kunjungan\b",
         r"\b(uang|duit)\b.{0,30}\b(tidak kembali|hilang|dibawa kabur|dibawa lari)\b",
+        r"\b(minta|meminta|memeras|diperas|ditagih)\b.{0,20}\b(uang|biaya|bayaran|tebusan)\b",
+        r"\bdijanjikan\b.{0,80}\b(tetapi|tapi|ternyata|malah)\b",
     )),
     ("stranded", _rx(
         r"\b(terlantar|telantar|terdampar|tertahan|terjebak)\b",
@@ -97,7 +102,10 @@ PROBLEMS: list[tuple[str, re.Pattern[str]]] = [
         r"\b(belum|tidak) (juga )?diberangkatkan\b",
     )),
     ("violence", _rx(
-        r"\b(kekerasan|dimarahi|dimaki|dihina|diganggu|dilecehkan|pelecehan|diperlakukan kasar)\b",
+        r"\b(kekerasan|dimarahi|dimaki|dihina|diganggu|dilecehkan|pelecehan|diperlakukan kasar|dibentak|"
+        r"membentak|melecehkan|mencaci|marah marah|melempar|lempar barang|diludahi|dikata katai)\b",
+        r"\btidak (pernah )?(diberi|dapat|ada|diizinkan|boleh) (libur|hari libur|cuti|istirahat)\b",
+        r"\b(majikan|bos)\b.{0,20}\btidak (beri|memberi|kasih|mengizinkan) (libur|istirahat|cuti)\b",
         r"\btanpa (istirahat|libur|hari libur|cuti)\b",
         r"\btidak (pernah )?(ada|diberi|dapat|boleh) (istirahat|libur|hari libur|cuti)\b",
         r"\b(dipaksa|disuruh)\b.{0,30}\b(kerja|bekerja|lembur)\b",
@@ -115,6 +123,12 @@ PROBLEMS: list[tuple[str, re.Pattern[str]]] = [
     )),
 ]
 
+# A first-person statement about what an employer, agent or authority did is a situation for
+# an officer even when no problem word above matches ("majikan mengambil hp saya").
+ACTOR = re.compile(r"\b(majikan|agen|calo|p3mi|pt|perusahaan|polisi|imigrasi|penampungan|mandor|tekong)\b")
+INTENTION = re.compile(r"\b(mau|ingin|akan|rencana|berencana|pengin|hendak|tertarik)\b.{0,20}\b(kerja|bekerja|berangkat|"
+                       r"daftar|mendaftar|ke luar negeri|jadi pmi)\b")
+
 # First person, a relative, or a witness: the message is about a real situation.
 # "saya" also covers "anak saya", "kakak sy" (slang is expanded first); a relative word alone
 # ("keluarga PMI") is usually a general question, so it does not count without a possessive.
@@ -125,6 +139,7 @@ _QUESTION_START = re.compile(
     r"haruskah|perlukah|benarkah|betulkah|cara|mana)\b"
 )
 _CONDITIONAL = re.compile(r"\b(kalau|jika|bila|apabila|seandainya|misalnya|andaikan)\b")
+_QUESTION_WORD = re.compile(r"\b(apa|apakah|bagaimana|siapa|berapa|dimana|kapan|mengapa|kenapa|bisakah|bolehkah)\b")
 _MODAL = re.compile(r"\b(boleh|berhak|wajib|harus|perlu|seharusnya|sebaiknya)\b")
 
 
@@ -135,10 +150,13 @@ class Signals:
     problem: str | None  # category of a problem sign, or None
     personal: bool  # about the writer, a relative or something they witness
     question: bool  # phrased as a general question
+    actor_only: bool = False  # the only sign is "what an employer/agent did to me": weaker than a problem word
 
     @property
     def is_report(self) -> bool:
         """A situation for an officer: a sign of trouble told as one's own, not asked about in general."""
+        if self.actor_only and not self.danger:
+            return self.personal and not self.question  # the weak sign counts only in a statement
         return bool(self.danger or self.problem) and (self.personal or not self.question)
 
     @property
@@ -154,8 +172,12 @@ def read(text: str) -> Signals:
     norm = normalise(text)
     danger = next((cat for cat, rx in DANGER if rx.search(norm)), None)
     problem = next((cat for cat, rx in PROBLEMS if rx.search(norm)), None)
+    actor_only = problem is None and bool(ACTOR.search(norm) and _PERSONAL.search(norm)) and not INTENTION.search(norm)
+    if actor_only:
+        problem = "other"
     personal = bool(_PERSONAL.search(_ASKING_PREFACE.sub(" ", norm)))
-    question = bool(
-        text.rstrip().endswith("?") or _QUESTION_START.search(norm) or _CONDITIONAL.search(norm) or _MODAL.search(norm)
-    )
-    return Signals(norm, danger, problem, personal, question)
+    # "kalau" inside a statement ("minta uang kalau mau pulang") does not make it a question
+    conditional_question = bool(_CONDITIONAL.match(norm) or (_CONDITIONAL.search(norm) and _QUESTION_WORD.search(norm)))
+    question = bool(text.rstrip().endswith("?") or _QUESTION_START.search(norm) or conditional_question
+                    or _MODAL.search(norm))
+    return Signals(norm, danger, problem, personal, question, actor_only)

@@ -58,6 +58,8 @@ def normalise(text: str) -> str:
             if not part:
                 continue
             word = _collapse_elongation(part)
+            if word not in SLANG and word.endswith("nya") and word[:-3] in SLANG:
+                word = SLANG[word[:-3]] + "nya"  # "dapetnya" -> "dapatnya"
             words.append(SLANG.get(word, word))
     joined = " ".join(words)
     return _SYN_RE.sub(lambda m: SYNONYMS[m.group(1)], joined)
