@@ -45,7 +45,7 @@ _IN_DOMAIN = re.compile(
     r"kontrak|perjanjian kerja|izin kerja|visa kerja|visa kunjungan|deportasi|dideportasi|nonprosedural|"
     r"jalur tidak resmi|bpjs ketenagakerjaan|job order|lowongan|paspor ditahan|layanan ini|data saya|laporan|"
     r"melapor|lapor|darurat|hotline|kirim uang|migrant center|jenazah|pulang|medical|pemeriksaan kesehatan|"
-    r"keluarga|sertifikat kompetensi|uji kompetensi)\b"
+    r"keluarga|sertifikat kompetensi|uji kompetensi|pelatihan)\b"
 )
 _OFF_DOMAIN = re.compile(
     r"\b(dalam negeri|bpjs kesehatan|liburan|berlibur|jalan jalan|pelajar|mahasiswa|kuliah|beasiswa|cpns|"
@@ -129,7 +129,8 @@ def classify(text: str, ctx: FlowContext) -> Route:
         return Route("out_of_scope", 0.0, sig)
     if sig.is_emergency:
         return Route("report", 1.0, sig, tuple(ctx.index.search(text)), emergency=True)
-    if looks_like_offer(text) and not (sig.question and len(norm) < 120):
+    asking = sig.question or signals.QUESTION_WORD.search(norm)
+    if looks_like_offer(text) and not (asking and len(norm) < 120):  # a short question about jobs is no advert
         return Route("licence_check", 0.9, sig)
     licence = asks_licence(text, norm, ctx)
     if sig.is_report and not (sig.actor_only and licence):

@@ -139,7 +139,7 @@ _QUESTION_START = re.compile(
     r"haruskah|perlukah|benarkah|betulkah|cara|mana)\b"
 )
 _CONDITIONAL = re.compile(r"\b(kalau|jika|bila|apabila|seandainya|misalnya|andaikan)\b")
-_QUESTION_WORD = re.compile(r"\b(apa|apakah|bagaimana|siapa|berapa|dimana|kapan|mengapa|kenapa|bisakah|bolehkah)\b")
+QUESTION_WORD = re.compile(r"\b(apa|apakah|bagaimana|siapa|berapa|dimana|di mana|kapan|mengapa|kenapa|bisakah|bolehkah)\b")
 _MODAL = re.compile(r"\b(boleh|berhak|wajib|harus|perlu|seharusnya|sebaiknya)\b")
 
 
@@ -177,7 +177,7 @@ def read(text: str) -> Signals:
         problem = "other"
     personal = bool(_PERSONAL.search(_ASKING_PREFACE.sub(" ", norm)))
     # "kalau" inside a statement ("minta uang kalau mau pulang") does not make it a question
-    conditional_question = bool(_CONDITIONAL.match(norm) or (_CONDITIONAL.search(norm) and _QUESTION_WORD.search(norm)))
+    conditional_question = bool(_CONDITIONAL.match(norm) or (_CONDITIONAL.search(norm) and QUESTION_WORD.search(norm)))
     question = bool(text.rstrip().endswith("?") or _QUESTION_START.search(norm) or conditional_question
                     or _MODAL.search(norm))
     return Signals(norm, danger, problem, personal, question, actor_only)
