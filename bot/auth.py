@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from bot.passwords import hash_password, verify_password
@@ -151,7 +151,8 @@ def create_session(session: Session, *, officer_id: int, now: dt.datetime | None
     return token, row
 
 
-def load_session(session: Session, *, token: str, now: dt.datetime | None = None) -> tuple[StaffSession, Officer] | None:
+def load_session(session: Session, *, token: str,
+                 now: dt.datetime | None = None) -> tuple[StaffSession, Officer] | None:
     if not token or len(token) > 100:
         return None
     row = session.get(StaffSession, _digest(token))
@@ -287,8 +288,8 @@ def current_staff(request: Request) -> Staff:
         loaded = load_session(s, token=token)
         if loaded is not None:
             row, officer = loaded
-            staff = Staff(officer.id, officer.username, officer.display_name or officer.username,  # type: ignore[arg-type]
-                          officer.role, row.csrf_token)
+            staff = Staff(officer.id, officer.username,  # type: ignore[arg-type]
+                          officer.display_name or officer.username, officer.role, row.csrf_token)
     # raised after the unit of work, so the deletion of a stale row is committed
     if staff is None:
         raise LoginRequired()

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Annotated, Any, AsyncIterator, ContextManager
 from zoneinfo import ZoneInfo
 
+import anyio.from_thread
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot import auth
@@ -119,6 +121,14 @@ def _render(request: Request, name: str, context: dict[str, Any], status_code: i
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
 
 
+def _outbox_written(request: Request) -> None:
+    """Wake the outbox dispatcher (bot/channels/wiring.py) so a reply leaves now, not at its next sweep."""
+    channels = getattr(request.app.state, "channels", None)
+    if channels is not None:
+        # routes run in a worker thread; the dispatcher's asyncio event belongs to the event loop
+        anyio.from_thread.run_sync(channels.poke)
+
+
 def _back(case_id: int, flash: str) -> RedirectResponse:
     return RedirectResponse(f"/console/cases/{case_id}?ok={flash}", status_code=303)
 
@@ -136,7 +146,8 @@ def _queue_rows(request: Request, include_closed: bool) -> dict[str, Any]:
         staff_by_id = cases.officers_by_id(s, [c.assignee_id for c in rows])
         counts = cases.open_case_counts(s)
     assignees = {i: (o.display_name or o.username) for i, o in staff_by_id.items()}
-    return {"rows": rows, "assignees": assignees, "counts": counts, "include_closed": include_closed}
+    return {"rows": rows, "assignees": assignees, "counts": counts, "include_closed": include_closed,
+            "total_open": sum(counts.values())}
 
 
 # --- login ---------------------------------------------------------------------------------------
@@ -173,6 +184,8 @@ async def login_submit(request: Request, username: Annotated[str, Form(max_lengt
     if token is None:
         return _render(request, "login.html", {"csrf_token": csrf, "next": _safe_next(next), "username": username,
                                                "error": "Nama pengguna atau kata sandi salah."}, status_code=401)
+    if request.cookies.get(auth.SESSION_COOKIE):
+        await run_in_threadpool(auth.logout, request)  # a new login replaces, never keeps, an older session
     response = RedirectResponse(_safe_next(next), status_code=303)
     auth.set_session_cookie(request, response, token)
     return response
@@ -216,7 +229,8 @@ def queue_json(request: Request, staff: StaffUser, semua: int = Query(default=0,
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int, staff: StaffUser, ok: str = Query(default="", max_length=20)) -> HTMLResponse:
+def case_page(request: Request, case_id: int, staff: StaffUser,
+              ok: str = Query(default="", max_length=20)) -> HTMLResponse:
     with _uow(request) as s:
         me = _officer(s, staff)
         info = cases.detail(s, case_id=case_id, officer=me)
@@ -258,6 +272,7 @@ def reply_case(request: Request, case_id: int, staff: CsrfChecked, text: Annotat
     with _uow(request) as s:
         cases.reply_as_officer(s, case_id=case_id, officer=_officer(s, staff), text=text)
     log.info("officer reply queued for case id %s", case_id)
+    _outbox_written(request)
     return _back(case_id, "replied")
 
 
@@ -283,6 +298,7 @@ def status_case(request: Request, case_id: int, staff: CsrfChecked, status: Anno
     with _uow(request) as s:
         cases.set_status(s, case_id=case_id, officer=_officer(s, staff), status=status, note=note,
                          rating_prompt=rating_prompt())
+    _outbox_written(request)
     return _back(case_id, "status")
 
 
@@ -291,6 +307,7 @@ def resolve_case(request: Request, case_id: int, staff: CsrfChecked,
                  note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     with _uow(request) as s:
         cases.resolve(s, case_id=case_id, officer=_officer(s, staff), rating_prompt=rating_prompt(), note=note)
+    _outbox_written(request)
     return _back(case_id, "resolved")
 
 
@@ -337,7 +354,8 @@ def officers_page(request: Request, staff: auth.Admin) -> HTMLResponse:
 
 @router.post("/officers", response_class=HTMLResponse)
 def add_officer(request: Request, staff: auth.Admin, _: CsrfChecked, username: Annotated[str, Form(max_length=200)],
-                role: Annotated[str, Form(max_length=20)], display_name: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse:
+                role: Annotated[str, Form(max_length=20)],
+                display_name: Annotated[str, Form(max_length=200)] = "") -> HTMLResponse:
     password = new_password()
     try:
         with _uow(request) as s:

@@ -79,7 +79,8 @@ def daily_summary(service: Any, now: dt.datetime) -> str:
         by_priority = cases.open_case_counts(s)
         unclaimed = cases.count_where(s, Case.status == "new")
         overdue = cases.count_where(s, Case.status == "new", Case.sla_due_at <= now)
-        resolved_today = cases.count_where(s, Case.resolved_at >= now - dt.timedelta(hours=24))  # type: ignore[operator]
+        day_ago = now - dt.timedelta(hours=24)
+        resolved_today = cases.count_where(s, Case.resolved_at >= day_ago)  # type: ignore[operator]
     total = sum(by_priority.values())
     local = now.astimezone(tz)
     return (f"Ringkasan harian {local:%d-%m-%Y %H:%M} ({tz.key}): {total} kasus terbuka — "

@@ -17,11 +17,10 @@ Every function is keyword-only and takes the caller's Session; it never commits.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from sqlalchemy import func, update
+from sqlalchemy import func, union_all, update
 from sqlmodel import Session, col, select
 
 from storage import repo
@@ -31,8 +30,12 @@ STATUSES = ("new", "claimed", "waiting", "resolved", "closed")
 OPEN_STATUSES = repo.OPEN_STATUSES
 CLOSED_STATUSES = ("resolved", "closed")
 PRIORITIES = ("emergency", "high", "normal")
+RANK_PRIORITY = {rank: priority for priority, rank in repo.PRIORITY_RANK.items()}
 SUPERVISOR_ROLES = ("supervisor", "admin")
 REFERRAL_TARGETS = ("embassy", "police", "ngo")
+# for error messages officers read (the console has its own labels)
+STATUS_NAMES = {"new": "baru", "claimed": "ditangani", "waiting": "menunggu balasan", "resolved": "selesai",
+                "closed": "ditutup"}
 MAX_REPLY = 4000
 MAX_NOTE = 4000
 TRANSCRIPT_LIMIT = 1000
@@ -127,14 +130,16 @@ def _event(session: Session, case: Case, kind: str, actor: str, detail: str = ""
 def _move(session: Session, case: Case, new: str, actor: str, note: str = "") -> None:
     old = case.status
     if new not in TRANSITIONS.get(old, frozenset()):
-        raise CaseError(f"Status tidak bisa diubah dari '{old}' ke '{new}'.")
+        names = STATUS_NAMES.get(old, old), STATUS_NAMES.get(new, new)
+        raise CaseError(f"Status tidak bisa diubah dari '{names[0]}' ke '{names[1]}'.")
     case.status = new
     _event(session, case, "status", actor, f"{old} → {new}" + (f": {note}" if note else ""))
 
 
 def _open(case: Case) -> None:
     if case.status not in OPEN_STATUSES:
-        raise CaseError(f"Kasus {case.number} sudah {case.status}; tindakan ini hanya untuk kasus terbuka.")
+        raise CaseError(f"Kasus {case.number} sudah {STATUS_NAMES.get(case.status, case.status)}; "
+                        "tindakan ini hanya untuk kasus terbuka.")
 
 
 def _text(value: str, limit: int, what: str) -> str:
@@ -159,18 +164,22 @@ def get_case(session: Session, *, case_id: int) -> Case:
 def queue(session: Session, *, include_closed: bool = False, limit: int = 200) -> list[Case]:
     """Cases by priority rank, then SLA due time (most urgent first).
 
-    One ordered index range scan per status on ix_case_queue (status, priority_rank,
-    sla_due_at), each stopped after `limit` rows, merged here: the cost follows `limit`,
-    not the number of cases, where a single `status IN (…) ORDER BY` would sort them all.
+    The cost follows `limit`, not the number of cases: per status, an index-only range scan
+    of ix_case_queue (status, priority_rank, sla_due_at; the row id rides along) stops after
+    `limit` keys; the database merges those few and the winning rows are loaded by id. A
+    plain `status IN (…) ORDER BY` would read and sort every open case.
     """
     statuses = STATUSES if include_closed else OPEN_STATUSES
-    runs = []
-    for status in statuses:
-        stmt = (select(Case).where(Case.status == status)
-                .order_by(col(Case.priority_rank), col(Case.sla_due_at), col(Case.id)).limit(limit))
-        runs.append(list(session.exec(stmt)))
-    merged = heapq.merge(*runs, key=lambda c: (c.priority_rank, c.sla_due_at, c.id))
-    return [c for _, c in zip(range(limit), merged)]
+    order = (col(Case.priority_rank), col(Case.sla_due_at), col(Case.id))
+    runs = [select(Case.id, Case.priority_rank, Case.sla_due_at).where(Case.status == status)
+            .order_by(*order).limit(limit).subquery() for status in statuses]
+    merged = union_all(*(select(*run.c) for run in runs)).subquery()
+    ids = list(session.exec(select(merged.c.id).order_by(merged.c.priority_rank, merged.c.sla_due_at, merged.c.id)
+                            .limit(limit)))
+    if not ids:
+        return []
+    by_id = {c.id: c for c in session.exec(select(Case).where(col(Case.id).in_(ids)))}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def officers_by_id(session: Session, ids: Sequence[int | None]) -> dict[int, Officer]:
@@ -438,10 +447,12 @@ def mark_escalated(session: Session, *, case_id: int, now: dt.datetime | None = 
 
 def open_case_counts(session: Session) -> dict[str, int]:
     """Open cases per priority, every priority present (0 when none)."""
+    # grouped by priority_rank, which ix_case_queue covers: no table rows are read
     counts = dict.fromkeys(PRIORITIES, 0)
-    rows = session.exec(select(Case.priority, func.count()).where(col(Case.status).in_(OPEN_STATUSES))
-                        .group_by(Case.priority))
-    for priority, n in rows:
+    rows = session.exec(select(Case.priority_rank, func.count()).where(col(Case.status).in_(OPEN_STATUSES))
+                        .group_by(Case.priority_rank))
+    for rank, n in rows:
+        priority = RANK_PRIORITY.get(rank, "normal")
         counts[priority] = counts.get(priority, 0) + n
     return counts
 

@@ -12,7 +12,8 @@ CSRF_RX = re.compile(r'name="csrf_token" value="([^"]+)"')
 LOCKED_IN = "tolong saya dikunci di rumah majikan dan paspor saya diambil"
 
 
-def add_staff(service, username: str, password: str = "rahasia-123", role: str = "officer") -> int:  # type: ignore[no-untyped-def]
+def add_staff(service, username: str, password: str = "rahasia-123",  # type: ignore[no-untyped-def]
+              role: str = "officer") -> int:
     with unit_of_work(service.db) as s:
         return officers.add_officer(s, username=username, password_hash=hash_password(password), role=role,
                                     display_name=username.title()).id  # type: ignore[return-value]

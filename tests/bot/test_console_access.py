@@ -195,7 +195,7 @@ def test_session_cookie_is_httponly_lax_and_holds_no_database_id(client) -> None
 def test_session_cookie_is_secure_behind_https(settings, service) -> None:
     https = settings.model_copy(update={"secrets": Secrets(public_url="https://helpdesk.example.org")})
     add_staff(service, "ani")
-    with TestClient(create_app(https, service)) as c:
+    with TestClient(create_app(https, service), base_url="https://testserver") as c:
         form = c.get("/console/login")
         r = c.post("/console/login", data={"username": "ani", "password": "rahasia-123",
                                            "csrf_token": csrf_of(form.text)}, follow_redirects=False)
@@ -249,3 +249,19 @@ def test_a_transcript_with_a_script_tag_is_shown_as_text(client) -> None:
     assert "<img src=x" not in page
     # and no inline script could run anyway
     assert "script-src 'self'" in client.get(f"/console/cases/{case['id']}").headers["content-security-policy"]
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example", "/try", "/console\\@evil"])
+def test_login_never_redirects_off_the_console(client, target) -> None:
+    add_staff(client.app.state.service, "ani")
+    form = client.get("/console/login", params={"next": target})
+    r = client.post("/console/login", data={"username": "ani", "password": "rahasia-123", "next": target,
+                                            "csrf_token": csrf_of(form.text)}, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/console"
+
+
+def test_an_unknown_case_is_404(client) -> None:
+    add_staff(client.app.state.service, "ani")
+    login(client, "ani")
+    assert client.get("/console/cases/999999").status_code == 404

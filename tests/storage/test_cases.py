@@ -86,6 +86,7 @@ def test_queue_leaves_out_resolved_and_closed_cases_unless_asked(service) -> Non
 def test_queue_reads_through_the_case_queue_index(service) -> None:
     if service.db.dialect.name != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    make_case(service, priority="high", sla_minutes=60, now=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
     seen: list[tuple[str, tuple]] = []
 
     def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
@@ -100,9 +101,13 @@ def test_queue_reads_through_the_case_queue_index(service) -> None:
         event.remove(service.db, "before_cursor_execute", capture)
     assert seen
     with service.db.connect() as conn:
-        for statement, parameters in seen:
-            plan = " ".join(str(row) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters))
-            assert "ix_case_queue" in plan and "TEMP B-TREE" not in plan, plan
+        plans = [[row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+                 for statement, parameters in seen]
+    # the ranking reads only the index (one bounded range per open status), never the table
+    assert sum("SEARCH support_case USING COVERING INDEX ix_case_queue (status=?)" in p for p in plans[0]) == 3
+    # the rows themselves are then fetched by primary key
+    assert any("INTEGER PRIMARY KEY" in p for p in plans[1]), plans[1]
+    assert not any(p.startswith("SCAN support_case") for plan in plans for p in plan), plans
 
 
 # --- claim and assign ----------------------------------------------------------------------------
@@ -323,7 +328,8 @@ def test_resolving_asks_for_a_rating_and_the_answer_lands_on_the_case(service, a
 
 def test_no_rating_question_to_a_person_who_said_replies_are_unsafe(service) -> None:
     sri = add_staff(service, "sri", "supervisor")
-    case_id = make_case(service, priority="high", sla_minutes=60, now=dt.datetime(2026, 3, 1, tzinfo=dt.UTC), safe_to_reply=False)
+    case_id = make_case(service, priority="high", sla_minutes=60, now=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+                        safe_to_reply=False)
     with unit_of_work(service.db) as s:
         before = repo.count(s, Outbox)
         cases.resolve(s, case_id=case_id, officer=sri, rating_prompt=RATING)
