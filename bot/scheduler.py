@@ -4,8 +4,10 @@ The jobs are thin calls of plain functions (`check_sla`, `daily_summary`) that t
 with a frozen clock. Both are idempotent: a case is reminded once and escalated once
 whatever the number of runs (the marks are conditional UPDATEs in storage/cases.py).
 
-One process runs the scheduler (DESIGN.md, decision 6). Until the database lease arrives,
-a deployment with several web workers sets HELPDESK_SCHEDULER=off on all but one.
+One process runs the jobs (DESIGN.md, decision 6): every worker starts the scheduler, but a
+job does its work only in the process that holds the database lease (storage/lease.py);
+each run renews it, and another worker takes over when a holder dies.
+HELPDESK_SCHEDULER=off switches the scheduler off in a process altogether.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import socket
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
@@ -20,7 +24,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 
-from storage import cases
+from storage import cases, lease, privacy
 from storage.db import unit_of_work
 from storage.models import Case, utcnow
 
@@ -92,11 +96,32 @@ def daily_summary(service: Any, now: dt.datetime) -> str:
 # --- the jobs and their scheduler ----------------------------------------------------------------
 
 
+LEASE_NAME = "scheduler"
+HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def is_leader(app: FastAPI) -> bool:
+    """Take or renew the lease; only its holder runs the jobs."""
+    return lease.try_acquire(app.state.service.db, name=LEASE_NAME, holder=HOLDER)
+
+
 def run_check_sla(app: FastAPI) -> None:
-    check_sla(app.state.service, utcnow())
+    if is_leader(app):
+        check_sla(app.state.service, utcnow())
+
+
+def run_purge(app: FastAPI) -> None:
+    if not is_leader(app):
+        return
+    service = app.state.service
+    with unit_of_work(service.db) as s:
+        result = privacy.purge(s, retention_days=service.settings.privacy.retention_days)
+    log.info("retention purge: %s", result)
 
 
 def run_daily_summary(app: FastAPI) -> None:
+    if not is_leader(app):
+        return
     summary = daily_summary(app.state.service, utcnow())
     app.state.latest_summary = summary
     log.info("daily summary ready (%d characters)", len(summary))
@@ -121,6 +146,8 @@ def start_scheduler(app: FastAPI) -> AsyncIOScheduler | None:
                       replace_existing=True, misfire_grace_time=SLA_INTERVAL_SECONDS * 4)
     scheduler.add_job(run_daily_summary, "cron", hour=SUMMARY_AT[0], minute=SUMMARY_AT[1], id=SUMMARY_JOB_ID,
                       args=[app], replace_existing=True, misfire_grace_time=6 * 3600)
+    scheduler.add_job(run_purge, "cron", hour=2, minute=30, id="retention_purge", args=[app], replace_existing=True,
+                      misfire_grace_time=12 * 3600)
     scheduler.start()
     app.state.scheduler = scheduler
     log.info("scheduler started (%s)", tz.key)
@@ -131,4 +158,5 @@ def stop_scheduler(app: FastAPI) -> None:
     scheduler: AsyncIOScheduler | None = getattr(app.state, "scheduler", None)
     if scheduler is not None and scheduler.running:
         scheduler.shutdown(wait=False)
+        lease.release(app.state.service.db, name=LEASE_NAME, holder=HOLDER)
     app.state.scheduler = None

@@ -131,3 +131,17 @@ def test_the_scheduler_can_be_switched_off_for_extra_workers(settings, service, 
     app = create_app(settings, service)
     with TestClient(app):
         assert app.state.scheduler is None
+
+
+def test_only_the_process_holding_the_lease_runs_the_jobs(service, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from bot import scheduler as sched
+
+    app = SimpleNamespace(state=SimpleNamespace(service=service))
+    runs: list[str] = []
+    monkeypatch.setattr(sched, "check_sla", lambda svc, now: runs.append(sched.HOLDER))
+    for worker in ("worker-a", "worker-b", "worker-a", "worker-b"):
+        monkeypatch.setattr(sched, "HOLDER", worker)
+        sched.run_check_sla(app)  # type: ignore[arg-type]
+    assert runs == ["worker-a", "worker-a"]
