@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import uvicorn
 
@@ -37,5 +38,12 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> int:
               f"    user: admin   password: {password}\n"
               f"    console: http://{host}:{port}/console\n", flush=True)
     print(f"  Web chat: http://{host}:{port}/try\n", flush=True)
-    uvicorn.run(create_app(settings, service), host=host, port=port, log_level="info")
+    if workers > 1:
+        # each worker builds its own app (bot/asgi.py); state is only in the database
+        service.db.dispose()
+        os.environ["HELPDESK_CONFIG"] = settings.config_path
+        uvicorn.run("bot.asgi:create", factory=True, host=host, port=port, workers=workers, log_level="info",
+                    proxy_headers=False)
+        return 0
+    uvicorn.run(create_app(settings, service), host=host, port=port, log_level="info", proxy_headers=False)
     return 0
