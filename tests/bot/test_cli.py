@@ -118,3 +118,12 @@ def test_privacy_export_and_erase_commands(monkeypatch, capsys, settings, servic
     code, out, _ = run(monkeypatch, capsys, settings, ["privacy", "erase", f"telegram:{chat.user}"])
     code, out, _ = run(monkeypatch, capsys, settings, ["privacy", "export", f"telegram:{chat.user}"])
     assert "apa itu tppo?" not in out
+
+
+def test_simulate_licence_check_conversation(monkeypatch, capsys, settings) -> None:
+    code, out, _ = run(monkeypatch, capsys, settings, ["simulate"], json.dumps(
+        {"channel": "whatsapp", "user": "w", "turns": ["halo", "2", "pt sinar jaya tenaga mandiri",
+                                                        "PT Sinar Jaya Tenaga Mandiri Abadi"]}))
+    replies = json.loads(out)["replies"]
+    assert "TERDAFTAR" in replies[2][0] and "DATA CONTOH" in replies[2][0]
+    assert "mirip dengan PT Sinar Jaya Tenaga Mandiri" in replies[3][0]

@@ -42,6 +42,7 @@ REGISTRY = [
     agency("PT Berkah Sentosa Abadi", "3/1000/HK.04.01/I/2024"),
     agency("PT Gemilang Bintang", "4/2000/HK.04.01/II/2022"),
     agency("PT Gemilang Bintang Timur", "4/2001/HK.04.01/II/2022"),
+    agency("PT Putra Kencana Abadi", "KEP.77/MEN/VII/2017"),
 ]
 
 
@@ -155,7 +156,7 @@ def test_one_or_two_typos_still_find_the_agency_and_say_fuzzy(index: AgencyIndex
 @pytest.mark.parametrize(
     "query",
     [
-        "PT Sinar Jaya Tenxgx Mandxri",  # three edits in one name
+        "PT Sinxr Jaya Tenxga Mandxri",  # three edits in one name, each allowed on its own
         "PT Sxnxr Jaya Tenaga Mandiri",  # two edits in a five-letter word
         "PT Sinar Jayx Tenaga Mandiri",  # any edit in a four-letter word (Jaya/Raya/Kaya/Jaga)
         "PT SinarJaya Tenaga Mandiri",  # a different number of words
@@ -182,6 +183,7 @@ def test_typos_beyond_the_limits_are_not_reassured(index: AgencyIndex, query: st
         ("PT Sinar Jaya Tenaga Sejahtera", "KEP.584/MEN/IV/2011"),  # a word swapped
         ("PT Tenaga Wijaya Amanah", "KEP.391/MEN/XI/2012"),
         ("PT Sinar Raya Tenaga Mandiri", "KEP.584/MEN/IV/2011"),  # swapped for a real word one letter away
+        ("PT Putri Kencana Abadi", "KEP.77/MEN/VII/2017"),  # … even in a long word, where a typo would pass
         ("PT Mandiri Tenaga Jaya Sinar", "KEP.584/MEN/IV/2011"),  # the same words reordered
         ("CV Sinar Jaya Tenaga Mandiri", "KEP.584/MEN/IV/2011"),  # another kind of organisation
         ("LPK Sinar Jaya Tenaga Mandiri", "KEP.584/MEN/IV/2011"),
@@ -200,6 +202,19 @@ def test_a_registered_shorter_name_inside_a_longer_one_is_still_exact(index: Age
     # "PT Gemilang Bintang Timur" is registered itself: it is not a lookalike of "PT Gemilang Bintang".
     assert check(index, "PT Gemilang Bintang Timur").matches[0].agency.licence_no == "4/2001/HK.04.01/II/2022"
     assert check(index, "PT Gemilang Bintang").matches[0].agency.licence_no == "4/2000/HK.04.01/II/2022"
+
+
+def test_the_imitated_agency_is_the_closest_one_preferring_a_licensed_one() -> None:
+    index = AgencyIndex([
+        agency("PT Harapan Utama", "KEP.1/MEN/I/2020", status="dicabut"),
+        agency("PT Harapan Jaya", "KEP.2/MEN/I/2020"),
+        agency("PT Bintang Gemilang", "KEP.3/MEN/I/2020", status="dicabut"),
+        agency("PT Gemilang Bintang Timur", "KEP.4/MEN/I/2020"),
+    ])
+    # one word swapped: both fit equally, so the licensed one (whose name is worth borrowing)
+    assert index.check("PT Harapan Mulia", TODAY).lookalike_of.agency.licence_no == "KEP.2/MEN/I/2020"
+    # reordered words (nothing added) is closer than a dropped word
+    assert index.check("PT Gemilang Bintang", TODAY).lookalike_of.agency.licence_no == "KEP.3/MEN/I/2020"
 
 
 @pytest.mark.parametrize("query", ["PT Zamrud Rezeki Pesona", "PT Barokah Duta", "Mulia"])

@@ -90,7 +90,7 @@ def test_duplicate_licence_numbers_after_normalisation_are_rejected_on_the_later
     assert "baris 2" in read.errors[0].message
 
 
-@pytest.mark.parametrize("bad", ["31-01-2030", "2030/01/31", "2030-02-30", "2030-1-5", "besok", ""])
+@pytest.mark.parametrize("bad", ["31-01-2030", "2030/01/31", "2030-02-30", "2030-1-5", "20300131", "2030-W05-1", "besok", ""])
 def test_a_date_that_is_not_yyyy_mm_dd_is_rejected(tmp_path: Path, bad: str) -> None:
     text = "\n".join([HEADER, ROW_A, f"PT Contoh Lima,KEP.5/MEN/V/2015,aktif,{bad},,,"])
     read = read_registry(write(tmp_path, text))
