@@ -34,14 +34,15 @@ def synthetic_kb(kb, factor: int = 10):  # type: ignore[no-untyped-def]
 
     rnd = random.Random(7)
     entries = []
+    def shuffle(text: str, copy: int) -> str:
+        words = text.split()
+        rnd.shuffle(words)
+        return " ".join(words + [f"varian{copy}"])
+
     for copy in range(factor):
         for e in kb.entries:
-            def shuffle(text: str) -> str:
-                words = text.split()
-                rnd.shuffle(words)
-                return " ".join(words + [f"varian{copy}"])
             entries.append(dataclasses.replace(
-                e, id=f"{e.id}-{copy}", phrasings=tuple(shuffle(p) for p in e.phrasings), related=()))
+                e, id=f"{e.id}-{copy}", phrasings=tuple(shuffle(p, copy) for p in e.phrasings), related=()))
     return KnowledgeBase(kb.topics, tuple(entries))
 
 

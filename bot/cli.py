@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import logging
 import sys
@@ -78,7 +77,7 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
         user = f"{user}-sim-{uuid.uuid4().hex[:8]}"  # a fresh person, so earlier runs cannot leak in
     service = build_service(settings)
     replies: list[list[str]] = []
-    for i, text in enumerate(turns):
+    for text in turns:
         handled = service.engine.handle(Inbound(channel, user, f"sim-{uuid.uuid4().hex}", text))
         replies.append([r.as_plain_text() for r in handled.replies])
     with unit_of_work(service.db) as s:

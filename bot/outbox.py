@@ -16,7 +16,7 @@ import random
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 

@@ -59,7 +59,7 @@ def send(message: WebMessage, service: Annotated[object, Depends(_service)]) -> 
     return {"duplicate": handled.duplicate,
             "replies": [{"id": i, "text": r.text, "buttons": [{"label": b.label, "payload": b.payload}
                                                                for b in r.buttons]}
-                        for i, r in zip(handled.outbox_ids, handled.replies)]}
+                        for i, r in zip(handled.outbox_ids, handled.replies, strict=True)]}
 
 
 @router.get("/try/api/messages")

@@ -9,7 +9,6 @@ from flows import signals
 from flows.context import FlowContext
 from knowledge.faq_index import Hit
 from knowledge.lexicon import FUNCTION_WORDS
-from knowledge.normalise import normalise
 
 INTENTS = ("faq", "licence_check", "report", "human", "greeting", "out_of_scope")
 

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from storage import privacy, repo
 from storage.db import unit_of_work
-from storage.models import Case, Contact, MessageLog, Outbox
+from storage.models import Case, Contact, MessageLog
 from tests.conftest import Chat
 
 
