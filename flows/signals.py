@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from knowledge.normalise import normalise
+from knowledge.normalise import normalise, stem
 
 
 def _rx(*parts: str) -> re.Pattern[str]:
@@ -47,7 +47,8 @@ DANGER: list[tuple[str, re.Pattern[str]]] = [
         r"\bdilarang keluar\b",
     )),
     ("violence", _rx(
-        r"\btidak (pernah )?(diberi|dapat|ada) makan",
+        r"\btidak (pernah )?(diberi|dapat|ada|kasih|dikasih) makan",
+        r"\b\d+ hari\b.{0,20}\btidak (makan|diberi makan)\b",
         r"\b(kelaparan|tidak makan \d+ hari|tidak makan sejak)\b",
     )),
     ("other", _rx(
@@ -58,6 +59,26 @@ DANGER: list[tuple[str, re.Pattern[str]]] = [
         r"\bdi tengah laut\b.{0,40}\b(mogok|tenggelam|bocor|terbalik|terombang|hanyut|semalaman)\b",
         r"\b(pingsan|tidak sadarkan diri|sekarat|kritis)\b",
     )),
+]
+
+# Verbs of violence and captivity recognised by their stem, whatever the affix
+# ("dipukul", "memukuli", "pukul"; "dicekik", "mencekik"): affixes vary more than regexes can list.
+DANGER_STEMS: dict[str, str] = {
+    **dict.fromkeys(["pukul", "tampar", "tendang", "siksa", "aniaya", "cekik", "setrika", "bunuh", "perkosa",
+                     "jambak", "tusuk", "sayat", "lukai", "gebuk", "hajar", "injak", "cambuk"], "violence"),
+    **dict.fromkeys(["culik", "sekap", "kurung", "sandera"], "trafficking"),
+}
+_ENGLISH_DANGER = re.compile(
+    r"\b(locked (in|up)|trapped|beaten|beat me|hit me|hits me|kill me|raped|rape me|kidnapp?ed|held captive|"
+    r"no food|starving|suicide|help me)\b"
+)
+# Forced-labour indicators (ILO): several together mean a person held in forced labour now.
+FORCED_LABOUR = [
+    re.compile(r"\b(dipaksa|terpaksa|disuruh paksa)\b.{0,20}\b(kerja|bekerja|lembur)\b"),
+    re.compile(r"\b(tanpa (di)?gaji|tanpa dibayar|tidak (di)?bayar|tidak (di)?gaji|belum (di)?bayar)\b"),
+    re.compile(r"\btidak (boleh|bisa|diizinkan|dibolehkan) (pulang|pergi|keluar)\b"),
+    re.compile(r"\bpaspor\b.{0,30}\b(ditahan|diambil|disimpan|dipegang)\b"),
+    re.compile(r"\b(utang|hutang)\b.{0,30}\b(dipotong|harus dibayar|lunas|melunasi)\b"),
 ]
 
 # A problem an officer should take up, by category. Order matters: the first hit names the category.
@@ -168,9 +189,28 @@ class Signals:
         return self.danger or self.problem or "other"
 
 
+def _danger(norm: str) -> str | None:
+    found = next((cat for cat, rx in DANGER if rx.search(norm)), None)
+    if found:
+        return found
+    words = norm.split()
+    for i, word in enumerate(words):
+        cat = DANGER_STEMS.get(stem(word)) if len(word) > 3 else None
+        if cat is None or (cat == "violence" and "bunuh diri" in norm):
+            continue
+        if word == "pukul" and i + 1 < len(words) and words[i + 1][:1].isdigit():
+            continue  # "pukul 5 pagi" tells the time
+        return cat
+    if _ENGLISH_DANGER.search(norm):
+        return "other"
+    if sum(1 for rx in FORCED_LABOUR if rx.search(norm)) >= 3:
+        return "trafficking"
+    return None
+
+
 def read(text: str) -> Signals:
     norm = normalise(text)
-    danger = next((cat for cat, rx in DANGER if rx.search(norm)), None)
+    danger = _danger(norm)
     problem = next((cat for cat, rx in PROBLEMS if rx.search(norm)), None)
     actor_only = problem is None and bool(ACTOR.search(norm) and _PERSONAL.search(norm)) and not INTENTION.search(norm)
     if actor_only:

@@ -60,3 +60,24 @@ def test_emergency_is_only_ever_a_report(ctx) -> None:
     for text in ["apa yang harus dilakukan kalau dikurung majikan?", "bagaimana jika pmi dipukul majikan?"]:
         route = classify(text, ctx)
         assert not route.emergency
+
+
+@pytest.mark.parametrize("text", [
+    "majikan mencekik saya semalam",
+    "saya takut dibunuh majikan",
+    "sy dipukulin trs tiap hr",
+    "help me please I am locked in the house",
+    "sudah 3 hari tidak makan, majikan tidak kasih makanan",
+    "saya dipaksa kerja tanpa digaji dan tidak boleh pulang, paspor ditahan",
+])
+def test_danger_told_with_other_affixes_words_or_languages_is_an_emergency(ctx, text) -> None:
+    route = classify(text, ctx)
+    assert (route.intent, route.emergency) == ("report", True)
+
+
+@pytest.mark.parametrize("text", [
+    "saya kerja dari pukul 5 pagi sampai pukul 9 malam, apakah itu wajar?",
+    "gaji saya telat dan lembur tidak dibayar",  # a report, but no danger now
+])
+def test_no_false_emergency(ctx, text) -> None:
+    assert not classify(text, ctx).emergency
