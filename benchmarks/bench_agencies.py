@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from knowledge.agencies import Agency, AgencyIndex, verdict_for  # noqa: E402
+from knowledge.agencies import Agency, AgencyIndex, verdict_for
 
 SEED = 20261127
 TODAY = date(2026, 11, 27)
@@ -77,7 +77,8 @@ def make_registry(n: int, seed: int = SEED) -> list[Agency]:
         if rng.random() < 0.5:
             lic = f"KEP.{rng.randint(1, 999)}/MEN/{rng.choice(ROMAN)}/{rng.randint(2010, 2019)}"
         else:
-            lic = f"{rng.randint(1, 9)}/{rng.randint(1000, 9999)}/HK.04.01/{rng.choice(ROMAN)}/{rng.randint(2020, 2025)}"
+            number, roman, year = rng.randint(1000, 9999), rng.choice(ROMAN), rng.randint(2020, 2025)
+            lic = f"{rng.randint(1, 9)}/{number}/HK.04.01/{roman}/{year}"
         if lic in licences:
             continue
         names.add(words)
@@ -176,8 +177,8 @@ def make_queries(agencies: list[Agency], n: int, seed: int = SEED + 1) -> list[Q
     return out
 
 
-def evaluate(index: AgencyIndex, queries: list[Query]) -> tuple[list[float], dict[str, list[int]], int, int]:
-    """Latencies (ms), per-kind [verdict ok, lookalike named, total], false reassurance, misses."""
+def evaluate(index: AgencyIndex, queries: list[Query]) -> tuple[list[float], dict[str, list[int]], int]:
+    """Latencies (ms), per kind [verdict right, imitated agency named, total], false reassurances."""
     lat: list[float] = []
     per: dict[str, list[int]] = {}
     reassure = 0
@@ -197,12 +198,12 @@ def evaluate(index: AgencyIndex, queries: list[Query]) -> tuple[list[float], dic
         row[0] += ok
         row[1] += named
         row[2] += 1
-    return lat, per, reassure, 0
+    return lat, per, reassure
 
 
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
 def main() -> None:
@@ -219,7 +220,7 @@ def main() -> None:
         t_build = time.perf_counter() - t0
         queries = make_queries(agencies, args.queries)
         index.check("PT Pemanasan Awal", TODAY)  # first-call overheads are not query latency
-        lat, per, reassure, _ = evaluate(index, queries)
+        lat, per, reassure = evaluate(index, queries)
         ok = sum(v[0] for v in per.values())
         print(f"\n== {n:,} agencies (generated in {t_gen:.1f}s) ==")
         print(f"AgencyIndex build: {t_build:.2f} s")

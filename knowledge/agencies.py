@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,7 +33,6 @@ from knowledge.agency_words import (
     LICENCE_WORDS,
     OTHER_ENTITY_FORMS,
     PLACE_PHRASES,
-    TEXT_STOP_WORDS,
 )
 
 STATUSES = ("aktif", "skorsing", "dicabut")
@@ -53,6 +51,10 @@ _NON_ALNUM_RE = re.compile(r"[^0-9a-z]+")
 _RAW_SPLIT_RE = re.compile(r"[\s:;,()\[\]\"']+")
 _ROMAN_RE = re.compile(r"^[ivxlc]{1,7}$")
 _INTRO_WORDS = FILLER_WORDS | LEGAL_FORMS | OTHER_ENTITY_FORMS
+# Words after which one or two words of any kind name a place: "di Sagulung", "cabang Tiban".
+_PLACE_INTRO = frozenset(
+    {"di", "ke", "dari", "cabang", "kota", "kab", "kabupaten", "kecamatan", "wilayah", "daerah", "provinsi", "prov"}
+)
 # Punctuation after a name ends it: what follows ("…, katanya resmi?") is context.
 _BOUNDARY_CHARS = frozenset(",;:!?()[]\n")
 
@@ -136,6 +138,22 @@ def name_tokens(text: str) -> list[str]:
     return _WORD_RE.findall(_fold(text))
 
 
+def _merge_initials(words: list[str]) -> list[str]:
+    """"A.B.C. Jaya" and "ABC Jaya" are the same name: runs of single letters become one word."""
+    out: list[str] = []
+    run: list[str] = []
+    for w in words + [""]:
+        if len(w) == 1 and w.isalpha():
+            run.append(w)
+            continue
+        if run:
+            out.extend(["".join(run)] if len(run) > 1 else run)
+            run = []
+        if w:
+            out.append(w)
+    return out
+
+
 def core_name_tokens(name: str) -> tuple[str, ...]:
     """A registered name without its legal form: "PT. Sinar Jaya Tbk" -> ("sinar", "jaya")."""
     toks = name_tokens(name)
@@ -145,7 +163,7 @@ def core_name_tokens(name: str) -> tuple[str, ...]:
         toks = toks[1:]
     while toks and toks[-1] in LEGAL_FORMS:
         toks = toks[:-1]
-    return tuple(toks)
+    return tuple(_merge_initials(toks))
 
 
 def verdict_for(agency: Agency, today: date) -> str:
@@ -186,13 +204,27 @@ class _Tok:
 
 
 def _query_tokens(text: str) -> tuple[list[_Tok], str]:
+    """Words of a query with offsets; "P.T." becomes "pt" and other runs of single letters
+    ("A.B.C.") one word, as core_name_tokens does for registered names."""
     folded = _fold(text)
+    raw = [_Tok(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
     toks: list[_Tok] = []
-    for m in _WORD_RE.finditer(folded):
-        if m.group() == "t" and toks and toks[-1].text == "p":  # "P.T." / "P T"
-            toks[-1] = _Tok("pt", toks[-1].start, m.end())
-        else:
-            toks.append(_Tok(m.group(), m.start(), m.end()))
+    i = 0
+    while i < len(raw):
+        t = raw[i]
+        if t.text == "p" and i + 1 < len(raw) and raw[i + 1].text == "t":
+            toks.append(_Tok("pt", t.start, raw[i + 1].end))
+            i += 2
+            continue
+        j = i
+        while j < len(raw) and len(raw[j].text) == 1 and raw[j].text.isalpha():
+            j += 1
+        if j > i + 1:
+            toks.append(_Tok("".join(x.text for x in raw[i:j]), t.start, raw[j - 1].end))
+            i = j
+            continue
+        toks.append(t)
+        i += 1
     return toks, folded
 
 
@@ -363,26 +395,27 @@ class AgencyIndex:
             return _not_found(query, by_licence=False)
         found = self._resolve(toks, folded)
         if found:
-            best = min(found)  # (edits, -name length)
-            tied = sorted({i for key, i, _ in found.items_for(best)})
-            scored = [Match(self._agencies[i], found.score_of(i)) for i in tied]
+            # fewest edits first, then the longest name (a registered "Sinar Jaya Batam" beats
+            # "Sinar Jaya" + the place "Batam"); several agencies still tied = ambiguous
+            best = min(found)
+            scored = [Match(self._agencies[i], score) for i, score in found[best].items()]
             scored.sort(key=lambda m: (-m.score, m.agency.name, m.agency.licence_no))
             fuzzy = best[0] > 0
-            if len(tied) > 1:
+            if len(scored) > 1:
                 return CheckResult("ambiguous", fuzzy, scored[:MAX_AMBIGUOUS], None, False, query)
             verdict = verdict_for(scored[0].agency, today)
-            return CheckResult(verdict, fuzzy, scored[:1], None, False, query)
+            return CheckResult(verdict, fuzzy, scored, None, False, query)
         core = self._core_span(toks, folded)
         return _not_found(query, by_licence=False, lookalike=self._lookalike(words[core[0] : core[1]], today))
 
-    def _resolve(self, toks: list[_Tok], folded: str) -> _Found:
+    def _resolve(self, toks: list[_Tok], folded: str) -> dict[tuple[int, int], dict[int, float]]:
         """Every registered name that a contiguous window of the query spells (typos allowed),
-        with only removable words (filler, PT, a place) around it."""
+        with only removable words (filler, PT, a place) around it: {(edits, -words): {agency: score}}."""
         words = [t.text for t in toks]
         n = len(words)
-        found = _Found()
+        found: dict[tuple[int, int], dict[int, float]] = {}
         prefix_ok = [self._prefix_removable(words, i) for i in range(n + 1)]
-        suffix_ok = [self._suffix_removable(toks, folded, j) for j in range(n + 1)]
+        suffix_ok = self._removable_tails(toks, folded)
         for i in range(n):
             if not prefix_ok[i]:
                 continue
@@ -398,18 +431,24 @@ class AgencyIndex:
                     edits = sum(near[p][name[p]] for p in range(k))
                     if edits <= MAX_TOTAL_EDITS:
                         score = 100.0 if edits == 0 else fuzz.ratio(" ".join(window), " ".join(name))
-                        found.add((edits, -k), idx, score)
+                        found.setdefault((edits, -k), {})[idx] = score
         return found
 
-    def _candidates(self, k: int, near: list[dict[str, int]]) -> set[int]:
+    def _candidates(self, k: int, near: Sequence[dict[str, int] | None]) -> set[int]:
+        """Agencies whose name has k words, with at position p one of the words near[p]
+        (None: any word)."""
         sets: list[set[int]] = []
         for p, words in enumerate(near):
+            if words is None:
+                continue
             s: set[int] = set()
             for w in words:
                 s.update(self._postings.get((k, p, w), ()))
             if not s:
                 return set()
             sets.append(s)
+        if not sets:
+            return set()
         sets.sort(key=len)
         out = sets[0]
         for s in sets[1:]:
@@ -467,42 +506,59 @@ class AgencyIndex:
         w = words[i - 1]
         if w in OTHER_ENTITY_FORMS:
             return False  # "CV <name>" is another organisation, whatever the name
+        if w in LEGAL_FORMS:
+            return True
+        # Right after "PT" the name has begun: "PT Mas Sinar Jaya" is not "mas, PT Sinar Jaya".
+        before = words[i - 2] if i >= 2 else None
+        if before in LEGAL_FORMS:
+            return False
         if self._strong_filler(w):
             return True
         # a filler that some registered name uses counts only next to an unambiguous one
-        return w in FILLER_WORDS and i >= 2 and self._strong_filler(words[i - 2])
+        return w in FILLER_WORDS and before is not None and self._strong_filler(before)
 
-    def _suffix_removable(self, toks: list[_Tok], folded: str, j: int) -> bool:
-        """Can the query words from position j on be ignored? Yes after punctuation, a filler
-        word ("… resmi?", "… di Medan") or a place name not used in any registered name."""
+    def _removable_tails(self, toks: list[_Tok], folded: str) -> list[bool]:
+        """tails[j]: can the query words from position j on be ignored after a name?
+
+        Yes when they are all context: filler words ("… masih punya izin?"), a place
+        ("… Tanjung Pinang", "… di Sagulung"), or anything after punctuation that carries a
+        question ("…, katanya resmi?"). A company word there is never context: "PT Sinar Jaya
+        Mandiri" is not "PT Sinar Jaya" plus talk."""
         n = len(toks)
-        if j == n:
-            return True
-        if j > 0 and any(c in _BOUNDARY_CHARS for c in folded[toks[j - 1].end : toks[j].start]):
-            return True
-        w = toks[j].text
-        if self._strong_filler(w):
-            return True
-        if w in FILLER_WORDS and j + 1 < n and self._strong_filler(toks[j + 1].text):
-            return True
-        for phrase in PLACE_PHRASES.get(w, ()):
-            end = j + len(phrase)
-            if tuple(t.text for t in toks[j:end]) == phrase and phrase[0] not in self._vocab:
-                if self._suffix_removable(toks, folded, end):
-                    return True
-        return False
+        words = [t.text for t in toks]
+        tails = [False] * (n + 1)
+        tails[n] = True
+        for j in range(n - 1, -1, -1):
+            w = words[j]
+            after_punct = j > 0 and any(c in _BOUNDARY_CHARS for c in folded[toks[j - 1].end : toks[j].start])
+            if after_punct and any(self._strong_filler(x) for x in words[j:]):
+                tails[j] = True
+            elif self._strong_filler(w) and tails[j + 1]:
+                tails[j] = True
+            elif w in FILLER_WORDS and j + 1 < n and self._strong_filler(words[j + 1]) and tails[j + 1]:
+                tails[j] = True  # a filler some name uses, next to an unambiguous one
+            elif w in _PLACE_INTRO and w not in self._vocab and any(tails[j + 1 + k] for k in (1, 2) if j + 1 + k <= n):
+                tails[j] = True  # "di <place>", "cabang <place>": any one or two words
+            else:
+                for phrase in PLACE_PHRASES.get(w, ()):
+                    stop = j + len(phrase)
+                    if tuple(words[j:stop]) == phrase and phrase[0] not in self._vocab and tails[stop]:
+                        tails[j] = True
+                        break
+        return tails
 
     def _core_span(self, toks: list[_Tok], folded: str) -> tuple[int, int]:
-        """Where the name most likely is when nothing resolved: after the last leading
-        filler/PT word, up to the first removable tail."""
+        """Where the name most likely is when nothing resolved: after the leading filler/PT
+        words, up to the removable tail."""
         words = [t.text for t in toks]
         start = 0
         while start < len(words) and words[start] in _INTRO_WORDS:
             start += 1
         if start == len(words):
             return (0, len(words))
+        tails = self._removable_tails(toks, folded)
         end = start + 1
-        while end < len(words) and not self._suffix_removable(toks, folded, end):
+        while end < len(words) and not tails[end]:
             end += 1
         return (start, end)
 
@@ -523,73 +579,33 @@ class AgencyIndex:
         if m >= 2:
             for drop in range(m):  # query has one word too many
                 cands.update(self._by_name.get(tuple(core[:drop] + core[drop + 1 :]), ()))
+            exact: list[dict[str, int] | None] = [{w: 0} for w in core]
             for gap in range(m + 1):  # query lacks one word of a longer name
-                near = [{w: 0} for w in core[:gap]] + [{}] + [{w: 0} for w in core[gap:]]
-                cands.update(self._candidates_skip(m + 1, near))
+                cands.update(self._candidates(m + 1, [*exact[:gap], None, *exact[gap:]]))
             for swap in range(m):  # one word replaced by another
-                near = [{w: 0} for w in core]
-                near[swap] = {}
-                cands.update(i for i in self._candidates_skip(m, near) if self._names[i][swap] != core[swap])
+                near = [*exact[:swap], None, *exact[swap + 1 :]]
+                cands.update(i for i in self._candidates(m, near) if self._names[i][swap] != core[swap])
             cands.update(i for i in self._by_sorted.get(tuple(sorted(core)), ()) if list(self._names[i]) != core)
         if not cands:
             return None
         joined = " ".join(core)
-        counts = Counter(core)
+        core_set = set(core)
 
-        def rank(i: int) -> tuple[int, int, bool, float, str, str]:
-            # Closest at word level first: reordered (0 words differ) before an added or
-            # dropped word (1) before a swapped one (2); then most shared words; then agencies
-            # licensed today (whose good name is worth borrowing); then spelling.
-            a = self._agencies[i]
+        def closeness(i: int) -> tuple[int, int]:
+            # Words differing: reordered 0, a word added or dropped 1, a word swapped 2;
+            # then the most shared words.
             name = self._names[i]
-            shared = sum((counts & Counter(name)).values())
-            differ = (m - shared) + (len(name) - shared)
-            ratio = fuzz.ratio(joined, " ".join(name))
+            shared = len(core_set.intersection(name))
+            return ((m - shared) + (len(name) - shared), -shared)
+
+        keyed = {i: closeness(i) for i in cands}
+        best_key = min(keyed.values())
+
+        def tie_break(i: int) -> tuple[bool, float, str, str]:
+            # An agency licensed today is the one whose good name is worth borrowing.
+            a = self._agencies[i]
             licensed = verdict_for(a, today) == "licensed"
-            return (differ, -shared, not licensed, -ratio, a.name, a.licence_no)
+            return (not licensed, -fuzz.ratio(joined, " ".join(self._names[i])), a.name, a.licence_no)
 
-        best = min(cands, key=rank)
+        best = min((i for i, key in keyed.items() if key == best_key), key=tie_break)
         return Match(self._agencies[best], fuzz.ratio(joined, " ".join(self._names[best])))
-
-    def _candidates_skip(self, k: int, near: list[dict[str, int]]) -> set[int]:
-        """Like _candidates, but an empty dict at a position means "any word there"."""
-        fixed = [(p, d) for p, d in enumerate(near) if d]
-        if len(fixed) != k - 1 or not fixed:
-            return set()
-        sets = []
-        for p, words in fixed:
-            s: set[int] = set()
-            for w in words:
-                s.update(self._postings.get((k, p, w), ()))
-            if not s:
-                return set()
-            sets.append(s)
-        sets.sort(key=len)
-        out = sets[0]
-        for s in sets[1:]:
-            out = out & s
-        return out
-
-
-class _Found:
-    """Resolution candidates keyed by rank (edits, -name length)."""
-
-    def __init__(self) -> None:
-        self._by_rank: dict[tuple[int, int], dict[int, float]] = {}
-        self._score: dict[int, float] = {}
-
-    def add(self, rank: tuple[int, int], idx: int, score: float) -> None:
-        self._by_rank.setdefault(rank, {})[idx] = score
-        self._score[idx] = max(self._score.get(idx, 0.0), score)
-
-    def __bool__(self) -> bool:
-        return bool(self._by_rank)
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self._by_rank)
-
-    def items_for(self, rank: tuple[int, int]) -> list[tuple[tuple[int, int], int, float]]:
-        return [(rank, i, s) for i, s in self._by_rank[rank].items()]
-
-    def score_of(self, idx: int) -> float:
-        return self._score[idx]

@@ -22,7 +22,9 @@ _LICENCE_RES = [
     # KEP.584/MEN/IV/2011 (older Kemnaker decrees)
     re.compile(rf"\bKEP(?:MEN)?\s*[.\-]?\s*\d{{1,5}}{_SEP}MEN{_SEP}{_ROMAN}{_SEP}\d{{4}}\b", re.I),
     # 3/7831/HK.04.01/II/2024
-    re.compile(rf"\b\d{{1,3}}{_SEP}\d{{1,6}}{_SEP}HK\s*[.\s]?\s*\d{{2}}\s*[.\s]\s*\d{{2}}{_SEP}{_ROMAN}{_SEP}\d{{4}}\b", re.I),
+    re.compile(
+        rf"\b\d{{1,3}}{_SEP}\d{{1,6}}{_SEP}HK\s*[.\s]?\s*\d{{2}}\s*[.\s]\s*\d{{2}}{_SEP}{_ROMAN}{_SEP}\d{{4}}\b", re.I
+    ),
     # a number the message itself labels as a licence: "SIP3MI No. 81201141907610001"
     re.compile(
         r"\b(?:SIP3MI|SIP2MI|SIPPTKI|SIUP|izin|ijin)\s*(?:resmi\s*)?(?:no(?:mor)?\.?\s*)?[:.]?\s*"
@@ -107,7 +109,7 @@ def _name_words(index: AgencyIndex, rest: str) -> list[tuple[str, int]]:
     words: list[tuple[str, int]] = []
     for w in _WORD_SPAN_RE.finditer(rest):
         low = w.group().casefold()
-        if any(c.isdigit() for c in low) or low in LEGAL_FORMS and words:
+        if any(c.isdigit() for c in low) or (low in LEGAL_FORMS and words):
             break
         if (low in TEXT_STOP_WORDS or low in PLACE_PHRASES) and not index.is_name_word(low):
             break

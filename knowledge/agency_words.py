@@ -12,7 +12,9 @@ LEGAL_FORMS: frozenset[str] = frozenset({"pt", "tbk", "persero", "perseroan", "t
 
 # Other kinds of organisation. "CV Sinar Jaya" or "LPK Sinar Jaya" is not the licensed
 # "PT Sinar Jaya" (only a PT can hold a placement licence), so these are never ignored.
-OTHER_ENTITY_FORMS: frozenset[str] = frozenset({"cv", "ud", "pd", "fa", "firma", "yayasan", "koperasi", "lpk", "blk", "bkk"})
+OTHER_ENTITY_FORMS: frozenset[str] = frozenset(
+    {"cv", "ud", "pd", "fa", "firma", "yayasan", "koperasi", "lpk", "blk", "bkk"}
+)
 
 # Words around a name in a question ("tolong cek izin …", "apakah … resmi?", "agen sy … aman ga").
 # Deliberately NO company-name words (kerja, tenaga, jasa, mitra, global, indonesia …): a word
@@ -37,7 +39,9 @@ FILLER_WORDS: frozenset[str] = frozenset(
     bp3mi kemnaker disnaker disnakertrans siskop2mi ltsa pemerintah penyalur penyalurnya sponsor
     calo info infonya informasi tau tahu kenal pernah dengar katanya kata mereka dia teman temen
     tetangga boleh bisa bisakah sebenarnya sebenernya emang memang daftar tki tkw pmi cpmi jadi
-    lowongan loker kah kak kk mohon kalau kalo apa2 ok oke okey
+    lowongan loker kk kalau kalo apa2 ok oke okey bagus baik jelas jujur beres tipu nipu menipu
+    scam abal2 kredibel rekomen gitu begitu cabang kota kab kabupaten provinsi prov wilayah daerah
+    kecamatan siapa punyanya milik atas
     """.split()
 )
 

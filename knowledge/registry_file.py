@@ -65,7 +65,8 @@ def read_registry(path: Path) -> RegistryRead:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".txt", ".xlsx", ".xlsm"):
-        return RegistryRead(errors=[RowError(0, f"format berkas tidak dikenal ({suffix or 'tanpa ekstensi'}); gunakan .csv atau .xlsx")])
+        what = suffix or "tanpa ekstensi"
+        return RegistryRead(errors=[RowError(0, f"format berkas tidak dikenal ({what}); gunakan .csv atau .xlsx")])
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -89,7 +90,9 @@ def _csv_rows(data: bytes) -> list[Row] | RowError:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return RowError(line, "berkas bukan teks UTF-8 (simpan ulang sebagai 'CSV UTF-8'); byte tidak sah pertama di baris ini")
+        return RowError(
+            line, "berkas bukan teks UTF-8 (simpan ulang sebagai 'CSV UTF-8'); byte tidak sah pertama di baris ini"
+        )
     first = text.split("\n", 1)[0]
     # Excel in an Indonesian locale saves CSV with ";" — the header tells which one was used.
     delimiter = max((",", ";", "\t"), key=lambda d: sum(c.strip().lower() in KNOWN_COLUMNS for c in first.split(d)))

@@ -90,6 +90,13 @@ def test_expiry_is_judged_against_the_given_day() -> None:
     assert check(index, "KEP.1/MEN/I/2020", today=until + timedelta(days=1)).verdict == "expired"
 
 
+def test_initials_match_with_or_without_dots() -> None:
+    index = AgencyIndex([agency("PT. A.B.C. Karya", "KEP.9/MEN/I/2020")])
+    for query in ("PT ABC Karya", "P.T. A.B.C. Karya", "abc karya"):
+        assert index.check(query, TODAY).verdict == "licensed"
+    assert index.check("PT AB Karya", TODAY).verdict == "not_found"
+
+
 def test_an_unknown_status_is_refused_when_the_index_is_built() -> None:
     with pytest.raises(ValueError):
         AgencyIndex([agency("PT Contoh Aneh", "KEP.2/MEN/I/2020", status="dibekukan sebagian")])
@@ -188,6 +195,7 @@ def test_typos_beyond_the_limits_are_not_reassured(index: AgencyIndex, query: st
         ("CV Sinar Jaya Tenaga Mandiri", "KEP.584/MEN/IV/2011"),  # another kind of organisation
         ("LPK Sinar Jaya Tenaga Mandiri", "KEP.584/MEN/IV/2011"),
         ("apakah PT Sinar Jaya Mandiri resmi?", "KEP.584/MEN/IV/2011"),
+        ("PT Mas Sinar Jaya Tenaga Mandiri", "KEP.584/MEN/IV/2011"),  # after "PT" even a chat word is part of the name
     ],
 )
 def test_a_name_one_word_away_is_a_different_company(index: AgencyIndex, query: str, imitated: str) -> None:

@@ -227,7 +227,10 @@ def test_legitimate_offers_raise_no_flag(index: AgencyIndex, text: str) -> None:
     ["Tanpa biaya apa pun.", "Biaya penempatan Rp 0.", "Bukan visa turis, tetapi visa kerja.", "Hindari jalur tikus!",
      "Jangan mau disuruh bilang liburan ke petugas.", "Jika ada yang meminta uang muka, laporkan ke BP3MI.",
      "Gaji RM 1.800 per bulan.", "Uang saku 1 juta selama pelatihan.", "Jaminan sosial BPJS Ketenagakerjaan.",
-     "Setelah pelatihan dan kontrak ditandatangani, berangkat sesuai jadwal.", "Usia minimal 18 tahun."],
+     "Setelah pelatihan dan kontrak ditandatangani, berangkat sesuai jadwal.", "Usia minimal 18 tahun.",
+     "Setelah lulus pelatihan di BLK peserta langsung berangkat.", "Proses cepat dan transparan.",
+     "Perusahaan kami menyimpan jaminan Rp 1,5 miliar di bank pemerintah.",
+     "LPK Contoh Nusantara membuka kursus bahasa Jepang, hubungi 0812-3333-4444."],
 )
 def test_negated_or_harmless_phrases_raise_nothing(sentence: str) -> None:
     assert analyse_offer(sentence, None, TODAY).flags == []
@@ -245,8 +248,14 @@ def test_pay_is_only_flagged_when_far_above_the_destination_norm(text: str, flag
     assert ("pay_too_high" in codes) is flagged
 
 
+def test_a_pay_flag_explains_the_amount_and_the_norm() -> None:
+    (flag,) = analyse_offer("Loker Kamboja, admin online, gaji $1.500/bulan", None, TODAY).flags
+    assert flag.code == "pay_too_high" and flag.trigger == "gaji $1.500/bulan"
+    assert "24 juta" in flag.detail and "Kamboja" in flag.detail
+
+
 def test_one_minor_sign_means_caution_not_high_risk(index: AgencyIndex) -> None:
-    text = "Dibutuhkan operator pabrik ke Taiwan lewat PT Sinar Jaya Tenaga Mandiri, proses cepat. Info di kantor PT."
+    text = "Dibutuhkan operator pabrik ke Taiwan lewat PT Sinar Jaya Tenaga Mandiri, proses 2 minggu. Info di kantor PT."
     analysis = analyse_offer(text, index, TODAY)
     assert [f.code for f in analysis.flags] == ["no_training_contract"]
     assert analysis.verdict == "perlu_waspada"
@@ -292,10 +301,18 @@ def test_a_country_on_the_route_is_not_a_destination() -> None:
      "anak saya kerja di taiwan sudah 2 bulan tidak ada kabar, tolong bantu",
      "berapa biaya resmi untuk kerja ke hongkong? katanya ada potongan gaji", "halo kak", "KEP.584/MEN/IV/2011",
      "Suami saya di Arab Saudi dipukul majikan, gaji tidak dibayar. Tolong hubungi saya di 081234567890",
-     "syarat jadi PMI ke Korea apa saja? umur berapa? biaya berapa?", ""],
+     "syarat jadi PMI ke Korea apa saja? umur berapa? biaya berapa?", "",
+     "Dicari dompet hilang warna coklat di sekitar pasar Jodoh", "saya berminat kerja ke Jepang, gimana caranya?",
+     "min ada lowongan ke taiwan ga?", "apakah lowongan PT Sinar Jaya ke Malaysia itu resmi?",
+     "Saya kerja di pabrik Malaysia, gaji RM 1.500 belum dibayar 3 bulan, visa habis. Tolong hubungi saya 0812-5555-1212"],
 )
 def test_questions_and_reports_are_not_job_offers(text: str) -> None:
     assert looks_like_job_offer(text) is False
+
+
+def test_an_offer_forwarded_with_a_question_is_still_an_offer() -> None:
+    text = "Ada yg nawarin gini: Lowongan ke Taiwan gaji 25 juta, DP 2 juta, hub 0812-4444-5555. Aman gak?"
+    assert looks_like_job_offer(text)
 
 
 def test_odd_input_never_raises(index: AgencyIndex) -> None:
