@@ -127,3 +127,63 @@ def test_simulate_licence_check_conversation(monkeypatch, capsys, settings) -> N
     replies = json.loads(out)["replies"]
     assert "TERDAFTAR" in replies[2][0] and "DATA CONTOH" in replies[2][0]
     assert "mirip dengan PT Sinar Jaya Tenaga Mandiri" in replies[3][0]
+
+
+HEADER = "nama,nomor_izin,status,berlaku_sampai,alamat,provinsi,negara_tujuan\n"
+
+
+def _agencies_check(monkeypatch, capsys, settings, query):  # type: ignore[no-untyped-def]
+    code, out, _ = run(monkeypatch, capsys, settings, ["agencies", "check", "--jsonl"],
+                       json.dumps({"id": "q", "query": query}) + "\n")
+    return json.loads(out)
+
+
+def test_agencies_import_replaces_atomically_and_a_bad_file_changes_nothing(monkeypatch, capsys, settings,
+                                                                             tmp_path) -> None:
+    good = tmp_path / "good.csv"
+    good.write_text(HEADER + 'PT Uji Satu Dua,KEP.1/MEN/I/2020,aktif,2099-01-01,"Jl. A",Kepri,Malaysia\n'
+                    'PT Uji Tiga Empat,KEP.2/MEN/I/2020,dicabut,2099-01-01,"Jl. B",Kepri,\n', encoding="utf-8")
+    code, out, _ = run(monkeypatch, capsys, settings, ["agencies", "import", str(good)])
+    assert code == 0 and "imported 2" in out
+    assert _agencies_check(monkeypatch, capsys, settings, "PT Uji Satu Dua")["verdict"] == "licensed"
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + 'PT Baru Sekali,KEP.9/MEN/I/2020,aktif,2099-01-01,"",Kepri,\n'
+                   'PT Baru Dua,KEP.8/MEN/I/2020,aktif,31-12-2099,"",Kepri,\n'
+                   'PT Baru Tiga,KEP.9/MEN/I/2020,aktif,2099-01-01,"",Kepri,\n', encoding="utf-8")
+    code, _, err = run(monkeypatch, capsys, settings, ["agencies", "import", str(bad)])
+    assert code == 1
+    assert "line 3" in err and "line 4" in err and "NOT changed" in err
+    assert _agencies_check(monkeypatch, capsys, settings, "PT Uji Satu Dua")["verdict"] == "licensed"
+    assert _agencies_check(monkeypatch, capsys, settings, "PT Baru Sekali")["verdict"] == "not_found"
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"name,number\nPT A,1\n", "nama"),
+    (HEADER.encode() + "PT Caf\xe9,KEP.1/MEN/I/2020,aktif,2099-01-01,,,\n".encode("latin-1"), "UTF-8"),
+    (b"", ""),
+])
+def test_agencies_import_bad_files_get_a_clear_message(monkeypatch, capsys, settings, tmp_path, content,
+                                                       message) -> None:
+    path = tmp_path / "reg.csv"
+    path.write_bytes(content)
+    code, _, err = run(monkeypatch, capsys, settings, ["agencies", "import", str(path)])
+    assert code != 0 and "Traceback" not in err
+    assert message in err
+
+
+def test_agencies_import_reads_xlsx(monkeypatch, capsys, settings, tmp_path) -> None:
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER.strip().split(","))
+    ws.append(["PT Excel Jaya Makmur", "3/1234/HK.04.01/V/2022", "skorsing", dt.date(2099, 1, 1), "Jl. C", "Riau",
+               "Taiwan;Jepang"])
+    wb.save(tmp_path / "reg.xlsx")
+    code, out, _ = run(monkeypatch, capsys, settings, ["agencies", "import", str(tmp_path / "reg.xlsx")])
+    assert code == 0
+    result = _agencies_check(monkeypatch, capsys, settings, "3/1234/HK 04 01/V/2022")
+    assert result["verdict"] == "suspended"
