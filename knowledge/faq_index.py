@@ -25,6 +25,7 @@ FUNCTION_WEIGHT = 0.15  # function words still tell a little ("berapa" vs "kapan
 CANDIDATES = 25  # documents re-scored with the fuzzy scorer
 W_COVER, W_PRECISION, W_FUZZY = 0.55, 0.15, 0.30
 ANSWER_FACTOR = 0.5
+SINGLE_WORD_FACTOR = 0.75
 
 
 @dataclass(frozen=True)
@@ -103,5 +104,8 @@ class FaqIndex:
             score = (W_COVER * cover + W_PRECISION * precision + W_FUZZY * fuzzy * min(1.0, cover * 1.5)) * doc.factor
             if score > best.get(doc.entry_index, 0.0):
                 best[doc.entry_index] = score
+        if sum(1 for s in q_weights if s not in FUNCTION_WORDS) <= 1:
+            # one content word ("kerja", "paspor") names a subject, not a question: never a sure answer
+            best = {i: score * SINGLE_WORD_FACTOR for i, score in best.items()}
         ranked = sorted(best.items(), key=lambda kv: -kv[1])[:limit]
         return [Hit(self.entries[i], round(score, 4)) for i, score in ranked]

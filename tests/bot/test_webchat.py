@@ -80,3 +80,12 @@ def test_metrics_count_messages_and_read_cases_from_the_database(client) -> None
     assert 'helpdesk_open_cases{priority="emergency"} 1.0' in body
     assert "helpdesk_handling_seconds_bucket" in body
     assert "helpdesk_outbox_backlog" in body
+
+
+def test_a_streamed_body_without_length_is_cut_off_at_the_limit(client) -> None:
+    def chunks():
+        for _ in range(40):
+            yield b"x" * 10_000
+
+    r = client.post("/try/api/messages", content=chunks(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
