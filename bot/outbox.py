@@ -169,9 +169,12 @@ class Dispatcher:
                 await self.drain()
             except Exception:  # the loop must survive a database hiccup; rows stay pending
                 log.exception("outbox drain failed")
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that
+            # arrives as the wait ends, and the loop then never stops (a hung shutdown)
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=interval)
-            except asyncio.TimeoutError:
+                async with asyncio.timeout(interval):
+                    await self._wake.wait()
+            except TimeoutError:
                 pass
             self._wake.clear()
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from starlette.requests import Request
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -57,3 +59,29 @@ def _best_cut(window: str, limit: int) -> int:
     if at > 0:
         return at
     return limit
+
+
+class BadWebhook(Exception):
+    """A webhook request that cannot be used; `status` is the 4xx to answer."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The body, refusing more than `limit` bytes also when no Content-Length was sent (chunked)."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        raise BadWebhook(413, "request body too large")
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > limit:
+            raise BadWebhook(413, "request body too large")
+    return bytes(data)
+
+
+def media_type(request: Request) -> str:
+    """The request's content type without parameters, lower case."""
+    return (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()

@@ -15,9 +15,10 @@ import datetime as dt
 import logging
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine

@@ -9,19 +9,26 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 # the clients (requests, httpx) honour proxy variables; the fakes are on loopback
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
-from twilio.request_validator import RequestValidator  # noqa: E402
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+from twilio.request_validator import RequestValidator
 
-from bot.settings import MediaSettings, Secrets, Settings, TelegramSettings, WhatsAppSettings  # noqa: E402
-from tests.channels.fake_twilio import ACCOUNT_SID, AUTH_TOKEN  # noqa: E402
+from bot.settings import (
+    MediaSettings,
+    Secrets,
+    Settings,
+    TelegramSettings,
+    WhatsAppSettings,
+)
+from tests.channels.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 
 PUBLIC_URL = "https://helpdesk.example.org"
 WA_FROM = "whatsapp:+14155238886"

@@ -12,9 +12,10 @@ import json
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 BOT_ID = 4242
 
@@ -62,7 +63,7 @@ class FakeTelegram:
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
-    def start(self) -> "FakeTelegram":
+    def start(self) -> FakeTelegram:
         self._thread.start()
         return self
 
@@ -130,6 +131,8 @@ class FakeTelegram:
             raise _ApiError(400, "Bad Request: message text is empty")
         if len(p["text"]) > 4096:
             raise _ApiError(400, "Bad Request: message is too long")
+        if p.get("message_thread_id") and chat_id < 0 and not self.forum:
+            raise _ApiError(400, "Bad Request: message thread not found")
         msg: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()),
                                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
                                "from": {"id": BOT_ID, "is_bot": True, "first_name": "Helpdesk"}, "text": p["text"]}

@@ -9,7 +9,9 @@ import uuid
 from typing import Any
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot import outbox
@@ -111,7 +113,7 @@ def _with_telegram(service: Any, fake: FakeTelegram, run: Any, monkeypatch: pyte
     monkeypatch.setattr(telegram, "RATE_LIMIT_RETRIES", 0)  # the 429 reaches the sender instead of being waited out
 
     async def main() -> Any:
-        async def after(_: Inbound) -> None:
+        async def after(*_: Any) -> None:
             return None
 
         channel = telegram.TelegramChannel(service, token=fake.token, api_url=fake.url, mode="webhook",
@@ -241,3 +243,54 @@ def test_split_text_keeps_every_word_in_order_and_respects_the_limit(text: str, 
     assert parts and all(len(p) <= limit for p in parts)
     assert all(p for p in parts) or parts == [text.strip("\n")]
     assert "".join("".join(parts).split()) == "".join(text.split())
+
+
+# --- which channels run -----------------------------------------------------------------------------------
+
+
+def test_channels_without_secrets_stay_off_with_one_log_line_each(settings, caplog) -> None:
+    import logging
+
+    from bot.channels import wiring
+
+    caplog.set_level(logging.INFO, logger="bot.channels.wiring")
+    chosen = wiring.plan(settings)
+    assert (chosen.whatsapp, chosen.telegram, chosen.staff_chat_id) == (False, None, None)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == [("WhatsApp channel off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_WHATSAPP_FROM, "
+                     "HELPDESK_PUBLIC_URL"), "Telegram channel off: set TELEGRAM_BOT_TOKEN"]
+
+
+def test_the_app_runs_without_any_channel(settings, service) -> None:
+    from tests.channels import running_app
+
+    with running_app(settings, service) as client:
+        assert client.get("/healthz").status_code == 200
+        assert client.post("/webhooks/whatsapp", data={"Body": "halo"}).status_code == 404
+        assert client.post("/webhooks/telegram", json={"update_id": 1}).status_code == 404
+        assert client.app.state.channels.dispatcher is None
+
+
+@pytest.mark.parametrize("env,expected", [
+    ({"TELEGRAM_BOT_TOKEN": "1:a"}, "polling"),
+    ({"TELEGRAM_BOT_TOKEN": "1:a", "HELPDESK_PUBLIC_URL": "https://x.org", "TELEGRAM_WEBHOOK_SECRET": "abc"}, "webhook"),
+    ({"TELEGRAM_BOT_TOKEN": "1:a", "HELPDESK_PUBLIC_URL": "https://x.org", "TELEGRAM_WEBHOOK_SECRET": "no spaces!"},
+     "polling"),
+    ({"TELEGRAM_BOT_TOKEN": "1:a", "HELPDESK_PUBLIC_URL": "https://x.org"}, "polling"),
+])
+def test_telegram_auto_mode(settings, env, expected) -> None:
+    from bot.channels import wiring
+    from bot.settings import Secrets
+
+    s = settings.model_copy(update={"secrets": Secrets.from_env(env)})
+    assert wiring.plan(s).telegram == expected
+
+
+def test_webhook_mode_without_its_secrets_is_off(settings) -> None:
+    from bot.channels import wiring
+    from bot.settings import Secrets, TelegramSettings
+
+    s = settings.model_copy(update={"secrets": Secrets.from_env({"TELEGRAM_BOT_TOKEN": "1:a"}),
+                                    "telegram": TelegramSettings(mode="webhook", staff_chat_id=-100)})
+    chosen = wiring.plan(s)
+    assert chosen.telegram is None and chosen.staff_chat_id is None

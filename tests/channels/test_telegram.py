@@ -11,7 +11,14 @@ from bot import outbox
 from bot.channels import telegram, wiring
 from storage import officers, repo
 from storage.db import unit_of_work
-from storage.models import Case, CaseEvent, Contact, Evidence, MessageLog, Officer, Outbox
+from storage.models import (
+    Case,
+    CaseEvent,
+    Contact,
+    Evidence,
+    MessageLog,
+    Outbox,
+)
 from tests.channels import TG_SECRET, channel_settings, rows, running_app, wait_until
 from tests.channels.fake_telegram import FakeTelegram, callback_update, message_update
 
@@ -197,6 +204,17 @@ def test_an_emergency_opens_a_case_with_a_topic_and_the_officer_answers_from_it(
     assert log_row.author == "officer:rina"
 
 
+def test_what_the_reporter_writes_later_is_mirrored_into_the_topic(client, fake, service) -> None:
+    chat = new_chat()
+    case, thread = _emergency_case(client, fake, service, chat)
+    post(client, message_update(chat, "saya takut, pintu dikunci dari luar"))
+    fake.files["p1"] = ("photos/p1.jpg", b"\xff\xd8\xff" + b"x" * 50)
+    post(client, message_update(chat, None, photo=[{"file_id": "p1", "file_unique_id": "u", "width": 9, "height": 9}]))
+    posts = fake.wait_for("sendMessage", 3, chat_id=STAFF, message_thread_id=thread)
+    assert posts[1].params["text"] == "💬 Pelapor: saya takut, pintu dikunci dari luar"
+    assert "1 lampiran" in posts[2].params["text"]
+
+
 def test_people_who_may_not_act_are_refused_politely(client, fake, service) -> None:
     chat = new_chat()
     case, thread = _emergency_case(client, fake, service, chat)
@@ -261,6 +279,12 @@ def test_without_topics_the_announcement_is_the_thread(settings, tmp_path, servi
         post(client, message_update(STAFF, "Kami segera membantu.", user_id=OFFICER_TG, chat_type="supergroup",
                                     reply_to_message=reply_to))
         wait_until(lambda: "Kami segera membantu." in texts_to(fake, chat), what="relayed reply")
+        # the reporter's next message is posted as a reply to the announcement, keeping the thread
+        post(client, message_update(chat, "terima kasih"))
+        mirrored = wait_until(lambda: [c for c in fake.of("sendMessage", chat_id=STAFF)
+                                       if c.params["text"] == "💬 Pelapor: terima kasih" and "reply_parameters" in c.params],
+                              what="mirror")
+        assert mirrored[0].json("reply_parameters")["message_id"] == case.telegram_thread_id
 
 
 # --- polling, rate limits, failures ------------------------------------------------------------------------
@@ -371,3 +395,34 @@ def test_callback_data_mapping_is_stable_and_short() -> None:
     assert telegram.callback_data(long) == telegram.callback_data(long)
     assert len(telegram.callback_data(long).encode()) <= 64
     assert telegram.callback_data("é" * 40) != "é" * 40  # 80 bytes in UTF-8
+
+
+def test_the_bot_token_and_messages_stay_out_of_the_logs(client, fake, caplog) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO)
+    chat, private = new_chat(), "alamat-majikan-jalan-xyz"
+    post(client, message_update(chat, f"tolong saya dikurung di {private}"))
+    fake.fail_next(1, status=500)
+    wait_until(lambda: any("Keselamatan Anda" in t for t in texts_to(fake, chat)), what="emergency guidance")
+    post(client, message_update(chat, "x"), secret="wrong")
+    text = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert caplog.records
+    for secret in (fake.token, fake.token.split(":")[1], private, TG_SECRET, str(chat)):
+        assert secret not in text
+
+
+def test_an_unreachable_telegram_leaves_the_rest_running(settings, tmp_path, service, monkeypatch) -> None:
+    import socket
+
+    monkeypatch.setattr(telegram, "START_TIMEOUT", 2.0)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"  # bound, not listening
+        s = channel_settings(settings, tmp_path, telegram_url=dead, token="1:abc", mode="webhook")
+        with running_app(s, service) as client:
+            assert client.get("/healthz").status_code == 200
+            assert client.post("/try/api/messages", json={"session": "sess-abcdef12", "text": "halo"}).status_code == 200
+            r = post(client, message_update(new_chat(), "halo"))
+            assert r.status_code == 503  # Telegram will deliver it again once we are connected
+            assert client.app.state.channels.telegram.ready is False

@@ -11,16 +11,24 @@ import httpx
 import pytest
 import uvicorn
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from bot import outbox
 from bot.app import create_app
 from bot.channels import split_text, whatsapp, wiring
-from storage import repo
 from storage.db import unit_of_work
 from storage.models import Case, Contact, Evidence, MessageLog, Outbox, utcnow
-from tests.channels import (PUBLIC_URL, TEMPLATE_SID, WA_FROM, channel_settings, post_signed, rows, running_app,
-                            sign, wait_until)
+from tests.channels import (
+    PUBLIC_URL,
+    TEMPLATE_SID,
+    WA_FROM,
+    channel_settings,
+    post_signed,
+    rows,
+    running_app,
+    sign,
+    wait_until,
+)
 from tests.channels.fake_twilio import FakeTwilio
 
 
@@ -404,3 +412,25 @@ def test_a_photo_is_downloaded_into_the_case_evidence(client, fake, tmp_path) ->
     assert sorted(fake.downloads) == ["ME" + "1" * 32, "ME" + "2" * 32]  # the foreign host was never asked
     all_evidence = rows(service, Evidence)
     assert len(all_evidence) == 3 and sum(e.stored_path is None for e in all_evidence) == 2
+
+
+# --- privacy of the logs ----------------------------------------------------------------------------------
+
+
+def test_logs_carry_no_phone_number_token_or_message_text(client, fake, caplog) -> None:
+    import logging
+
+    from tests.channels.fake_twilio import AUTH_TOKEN
+
+    caplog.set_level(logging.INFO)  # the production level
+    sender, private = phone(), "majikan-saya-bernama-xyz"
+    post_signed(client, inbound(f"tolong saya dikurung, {private}", sender))
+    client.post("/webhooks/whatsapp", data=inbound(private, sender), headers={"X-Twilio-Signature": "forged"})
+    fake.fail_next(1, status=400, code=21211)
+    post_signed(client, inbound(f"apa syarat jadi pmi? {private}", sender))
+    service = client.app.state.service
+    wait_until(lambda: [r for r in rows(service, Outbox) if r.status == "undelivered"], what="refused send")
+    text = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert caplog.records  # something was logged, and none of it is personal or secret
+    for secret in (sender, sender.lstrip("+"), private, AUTH_TOKEN):
+        assert secret not in text

@@ -1,0 +1,378 @@
+"""The staff desk in Telegram: one forum topic per case in the staff supergroup (telegram.staff_chat_id).
+
+A new case is announced in its own topic (createForumTopic); when the group has no topics the
+announcement itself is the thread, and officers answer by replying to it. The thread id is
+kept in Case.telegram_thread_id. What the reporter writes later (WhatsApp or Telegram) is
+mirrored into the thread, with SLA reminders. In a case's thread:
+
+    any text   goes to the reporter, exactly as a console reply (storage.cases.reply_as_officer)
+    /ambil     claims the case          /selesai   resolves it (the reporter is asked for a rating)
+
+Only members of the staff chat (getChatMember) whose Telegram account is linked to an active
+officer (Officer.telegram_user_id) are obeyed; anyone else gets a polite refusal.
+
+Announcements come from a sweep of open cases without a thread, run when the engine reports
+a new case (`on_case_event`, called after commit) and every SWEEP_SECONDS, so a case is
+announced even if the process restarted in between. Multi-worker note: the sweep holds an
+in-process lock only, so run the desk in one process (as the scheduler).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update as sql_update
+from sqlmodel import Session, col, select
+from telegram import Message, Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.channels.telegram import describe
+from flows import phrases
+from flows.messages import Inbound
+from storage import cases
+from storage.db import unit_of_work
+from storage.models import Case, Contact, Officer, utcnow
+
+if TYPE_CHECKING:
+    from bot.channels.telegram import TelegramChannel
+    from bot.service import Service
+
+log = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 30.0
+SWEEP_AGE = dt.timedelta(days=7)  # first start with a desk: recent open cases only, not years of history
+SWEEP_BATCH = 10
+MEMBER_TTL = 300.0  # seconds a confirmed membership is trusted (getChatMember counts against the group limit)
+TOPICS_OFF_RETRY = 3600.0
+SEEN_MAX = 2000
+MEMBER_STATUSES = ("creator", "administrator", "member")
+
+PRIORITY_LABELS = {"emergency": "DARURAT", "high": "tinggi", "normal": "biasa"}
+CHANNEL_LABELS = {"whatsapp": "WhatsApp", "telegram": "Telegram", "web": "web chat", "cli": "CLI"}
+REFUSE_NOT_MEMBER = "Maaf, hanya anggota grup petugas yang dapat menangani kasus di sini."
+REFUSE_UNCHECKED = "Maaf, keanggotaan Anda belum bisa diperiksa saat ini. Silakan coba lagi sebentar lagi."
+REFUSE_UNLINKED = ("Maaf, akun Telegram Anda belum terhubung dengan akun petugas yang aktif. "
+                   "Mohon minta admin menghubungkannya (ID Telegram Anda: {user_id}).")
+OUTSIDE_CASE = "Perintah ini hanya bisa dipakai di topik (atau utas balasan) sebuah kasus."
+NOT_SENT = "Pesan tidak diteruskan ke pelapor: {reason}"
+CANNOT = "Tidak bisa: {reason}"
+CLAIMED = "Kasus {number} diambil oleh {name}."
+RESOLVED = "Kasus {number} ditandai selesai oleh {name}."
+MIRROR = "💬 Pelapor: {text}"
+ATTACHMENTS = "📎 {count} lampiran (tersimpan di kasus; lihat konsol)"
+NOTICES = {
+    "sla_reminder": "⏰ Kasus {number} belum diambil dan sudah melewati batas waktu (SLA). Mohon segera /ambil.",
+    "escalated_to_supervisor": "⚠️ Kasus {number} diteruskan ke supervisor karena belum ditangani.",
+}
+RATING_PROMPT = cases.RatingPrompt(text=phrases.RATING_ASK,
+                                   buttons=tuple({"label": b.label, "payload": b.payload}
+                                                 for b in phrases.RATING_BUTTONS))
+
+
+@dataclass(frozen=True)
+class DeskEvent:
+    kind: str  # created | message | sla_reminder | escalated_to_supervisor
+    case_number: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class CaseCard:
+    id: int
+    number: str
+    priority: str
+    category: str
+    emergency: bool
+    summary: str
+    channel: str
+
+
+def topic_name(card: CaseCard) -> str:
+    return f"{'🆘 ' if card.emergency else ''}{card.number} · {card.category}"[:128]
+
+
+def announcement(card: CaseCard, in_topic: bool) -> str:
+    lines = [f"{'🆘 ' if card.emergency else ''}Kasus baru {card.number}",
+             (f"Prioritas: {PRIORITY_LABELS.get(card.priority, card.priority)} · Kategori: {card.category} · "
+             f"Saluran: {CHANNEL_LABELS.get(card.channel, card.channel)}")]
+    if card.summary:
+        lines.append(f"Ringkasan: {card.summary[:500]}")
+    lines += ["", "Tulis di topik ini untuk membalas pelapor." if in_topic
+              else "Balas (reply) pesan ini untuk membalas pelapor.",
+              "/ambil — ambil kasus · /selesai — tandai selesai"]
+    return "\n".join(lines)
+
+
+def thread_candidates(msg: Message) -> list[int]:
+    """Which case thread a staff message belongs to: its topic, or the message it replies to."""
+    ids = []
+    if msg.message_thread_id:
+        ids.append(msg.message_thread_id)
+    if msg.reply_to_message is not None:
+        ids.append(msg.reply_to_message.message_id)
+    return ids
+
+
+# --- data (short transactions, run in worker threads) -------------------------------------------------------
+
+
+def unannounced(db, limit: int = SWEEP_BATCH) -> list[CaseCard]:  # type: ignore[no-untyped-def]
+    with Session(db) as s:
+        rows = s.exec(select(Case, Contact.channel).join(Contact, col(Contact.id) == col(Case.contact_id))
+                      .where(col(Case.status).in_(cases.OPEN_STATUSES), col(Case.telegram_thread_id).is_(None),
+                             col(Case.created_at) >= utcnow() - SWEEP_AGE)
+                      .order_by(col(Case.priority_rank), col(Case.id)).limit(limit)).all()
+        return [CaseCard(c.id, c.number, c.priority, c.category, c.emergency, c.summary, channel)  # type: ignore[arg-type]
+                for c, channel in rows]
+
+
+def store_thread(db, case_id: int, thread_id: int) -> bool:  # type: ignore[no-untyped-def]
+    with Session(db) as s:
+        result = s.exec(sql_update(Case).where(col(Case.id) == case_id, col(Case.telegram_thread_id).is_(None))
+                        .values(telegram_thread_id=thread_id))  # type: ignore[call-overload]
+        s.commit()
+        return bool(result.rowcount)
+
+
+def case_for_thread(db, candidates: list[int]) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
+    with Session(db) as s:
+        for thread_id in candidates:
+            row = s.exec(select(Case.id, Case.number).where(Case.telegram_thread_id == thread_id)).first()
+            if row is not None:
+                return row[0], row[1]  # type: ignore[return-value]
+    return None
+
+
+def open_case_thread(db, number: str) -> int | None:  # type: ignore[no-untyped-def]
+    with Session(db) as s:
+        return s.exec(select(Case.telegram_thread_id).where(Case.number == number,
+                                                            col(Case.status).in_(cases.OPEN_STATUSES))).first()
+
+
+def officer_for_telegram(db, user_id: int) -> int | None:  # type: ignore[no-untyped-def]
+    with Session(db) as s:
+        return s.exec(select(Officer.id).where(Officer.telegram_user_id == user_id, col(Officer.active).is_(True))).first()
+
+
+def _officer_name(officer: Officer) -> str:
+    return officer.display_name or officer.username
+
+
+def reply(db, case_id: int, officer_id: int, text: str) -> None:  # type: ignore[no-untyped-def]
+    with unit_of_work(db) as s:
+        officer = s.get(Officer, officer_id)
+        assert officer is not None
+        cases.reply_as_officer(s, case_id=case_id, officer=officer, text=text)
+
+
+def claim(db, case_id: int, officer_id: int) -> str:  # type: ignore[no-untyped-def]
+    with unit_of_work(db) as s:
+        officer = s.get(Officer, officer_id)
+        assert officer is not None
+        case = cases.claim(s, case_id=case_id, officer=officer)
+        return CLAIMED.format(number=case.number, name=_officer_name(officer))
+
+
+def resolve(db, case_id: int, officer_id: int) -> str:  # type: ignore[no-untyped-def]
+    with unit_of_work(db) as s:
+        officer = s.get(Officer, officer_id)
+        assert officer is not None
+        case = cases.resolve(s, case_id=case_id, officer=officer, rating_prompt=RATING_PROMPT)
+        return RESOLVED.format(number=case.number, name=_officer_name(officer))
+
+
+# --- the desk -----------------------------------------------------------------------------------------------
+
+
+class StaffDesk:
+    def __init__(self, service: Service, channel: TelegramChannel, chat_id: int, poke: Callable[[], None]) -> None:
+        self.service = service
+        self.channel = channel
+        self.chat_id = chat_id
+        self.poke = poke
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._events: asyncio.Queue[DeskEvent] = asyncio.Queue()
+        self._lock = asyncio.Lock()
+        self._members: dict[int, float] = {}
+        self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self._topics_off_until = 0.0
+
+    # -- announcements --
+
+    def on_case_event(self, kind: str, case_number: str) -> None:
+        """Engine/scheduler hook, called after commit from any thread."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._events.put_nowait, DeskEvent(kind, case_number))
+
+    def mirror(self, case_number: str, inbound: Inbound) -> None:
+        """The reporter wrote in an open case (called in the event loop after the engine committed)."""
+        text = inbound.text.strip()[:3500]
+        if inbound.media:
+            text = (text + "\n" if text else "") + ATTACHMENTS.format(count=len(inbound.media))
+        if text:
+            self._events.put_nowait(DeskEvent("message", case_number, MIRROR.format(text=text)))
+
+    async def run_forever(self, interval: float = SWEEP_SECONDS) -> None:
+        self._loop = asyncio.get_running_loop()
+        event: DeskEvent | None = None
+        while True:
+            try:
+                if self.channel.ready:
+                    await self.announce_pending()
+                    if event is not None and event.kind == "message":
+                        await self._post(event.case_number, event.text)
+                    elif event is not None and event.kind in NOTICES:
+                        await self._post(event.case_number, NOTICES[event.kind].format(number=event.case_number))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the desk must survive a hiccup; the next sweep retries
+                log.error("staff desk sweep failed: %s", describe(exc))
+            try:
+                async with asyncio.timeout(interval):  # not wait_for: on 3.11 it can lose a cancel
+                    event = await self._events.get()
+            except TimeoutError:
+                event = None
+
+    async def announce_pending(self) -> int:
+        async with self._lock:
+            cards = await asyncio.to_thread(unannounced, self.service.db)
+            done = 0
+            for card in cards:
+                done += await self._announce(card)
+            return done
+
+    async def _announce(self, card: CaseCard) -> bool:
+        bot = self.channel.app.bot
+        thread_id: int | None = None
+        if time.monotonic() >= self._topics_off_until:
+            try:
+                topic = await bot.create_forum_topic(chat_id=self.chat_id, name=topic_name(card))
+                thread_id = topic.message_thread_id
+            except BadRequest as exc:  # not a forum, or no right to manage topics: a reply thread instead
+                log.info("staff chat topics unavailable (%s); using reply threads", exc.message[:100])
+                self._topics_off_until = time.monotonic() + TOPICS_OFF_RETRY
+            except TelegramError as exc:
+                log.warning("case %s not announced yet: %s", card.number, type(exc).__name__)
+                return False
+        if thread_id is not None:
+            # stored before the announcement: a failed announcement must not open a second topic
+            await asyncio.to_thread(store_thread, self.service.db, card.id, thread_id)
+        try:
+            sent = await bot.send_message(chat_id=self.chat_id, text=announcement(card, thread_id is not None),
+                                          message_thread_id=thread_id)
+        except TelegramError as exc:
+            log.warning("case %s announcement failed: %s", card.number, type(exc).__name__)
+            return thread_id is not None
+        if thread_id is None:
+            await asyncio.to_thread(store_thread, self.service.db, card.id, sent.message_id)
+        log.info("case %s announced in the staff chat", card.number)
+        return True
+
+    async def _post(self, number: str, text: str) -> None:
+        """Into the case's thread, if the case is open and was announced (else the console has it)."""
+        thread_id = await asyncio.to_thread(open_case_thread, self.service.db, number)
+        if thread_id is None:
+            return
+        bot = self.channel.app.bot
+        try:
+            await bot.send_message(chat_id=self.chat_id, text=text, message_thread_id=thread_id)
+        except BadRequest:
+            # a reply-thread case (no topics): answer the announcement, which keeps the thread together
+            try:
+                await bot.send_message(chat_id=self.chat_id, text=text, reply_to_message_id=thread_id)
+            except TelegramError as exc:
+                log.warning("case %s: staff chat post failed: %s", number, type(exc).__name__)
+        except TelegramError as exc:
+            log.warning("case %s: staff chat post failed: %s", number, type(exc).__name__)
+
+    # -- officers in the staff chat --
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An officer's text in a case thread goes to the reporter, like a console reply."""
+        found = await self._case_and_officer(update, quiet_outside_case=True)
+        if found is None:
+            return
+        (case_id, _number), officer_id, msg = found
+        try:
+            await asyncio.to_thread(reply, self.service.db, case_id, officer_id, msg.text or "")
+        except cases.CaseError as exc:
+            self._remember(msg)
+            await self._say(msg, NOT_SENT.format(reason=exc))
+            return
+        self._remember(msg)
+        self.poke()
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/ambil and /selesai in a case thread."""
+        found = await self._case_and_officer(update, quiet_outside_case=False)
+        if found is None:
+            return
+        (case_id, _number), officer_id, msg = found
+        command = (msg.text or "/").split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+        action = claim if command == "ambil" else resolve
+        try:
+            text = await asyncio.to_thread(action, self.service.db, case_id, officer_id)
+        except cases.CaseError as exc:
+            text = CANNOT.format(reason=exc)
+        else:
+            self.poke()  # resolving queues the rating question for the reporter
+        self._remember(msg)
+        await self._say(msg, text)
+
+    async def _case_and_officer(self, update: Update, *, quiet_outside_case: bool
+                                ) -> tuple[tuple[int, str], int, Message] | None:
+        msg, user = update.effective_message, update.effective_user
+        if msg is None or user is None or user.is_bot or (msg.chat_id, msg.message_id) in self._seen:
+            return None
+        case = await asyncio.to_thread(case_for_thread, self.service.db, thread_candidates(msg))
+        if case is None:
+            if not quiet_outside_case:
+                await self._say(msg, OUTSIDE_CASE)
+            return None  # otherwise: staff talking among themselves
+        member = await self._is_member(user.id)
+        if member is not True:
+            await self._say(msg, REFUSE_NOT_MEMBER if member is False else REFUSE_UNCHECKED)
+            return None
+        officer_id = await asyncio.to_thread(officer_for_telegram, self.service.db, user.id)
+        if officer_id is None:
+            await self._say(msg, REFUSE_UNLINKED.format(user_id=user.id))
+            return None
+        return case, officer_id, msg
+
+    async def _is_member(self, user_id: int) -> bool | None:
+        if self._members.get(user_id, 0.0) > time.monotonic():
+            return True
+        try:
+            member = await self.channel.app.bot.get_chat_member(chat_id=self.chat_id, user_id=user_id)
+        except TelegramError as exc:
+            log.warning("staff membership check failed: %s", type(exc).__name__)
+            return None
+        ok = member.status in MEMBER_STATUSES or (member.status == "restricted" and bool(getattr(member, "is_member",
+                                                                                                   False)))
+        if ok:
+            self._members[user_id] = time.monotonic() + MEMBER_TTL
+        else:
+            self._members.pop(user_id, None)
+        return ok
+
+    def _remember(self, msg: Message) -> None:
+        # a redelivered webhook must not relay an officer's message twice (per process, see the module
+        # doc); remembered only once handled, so a delivery that failed on the database is taken again
+        self._seen[(msg.chat_id, msg.message_id)] = None
+        if len(self._seen) > SEEN_MAX:
+            self._seen.popitem(last=False)
+
+    async def _say(self, msg: Message, text: str) -> None:
+        try:
+            await msg.reply_text(text)  # fills the topic (message_thread_id) itself
+        except TelegramError as exc:
+            log.warning("staff chat answer failed: %s", type(exc).__name__)

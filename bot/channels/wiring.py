@@ -1,0 +1,209 @@
+"""Which channels run, their webhook routes, and the lifespan that starts and stops them.
+
+`install(app)` is called once at the end of `create_app`. It decides from the settings which
+channels are on (one log line per channel saying on, or off and which variables are missing),
+adds the webhook routes of those that are on, and wraps the app's lifespan so that, inside it:
+
+    the WhatsApp sender and media fetcher (twilio REST client, httpx),
+    the Telegram Application (PTB; polling or webhook) and, with telegram.staff_chat_id, the staff desk,
+    the outbox Dispatcher with the senders of the channels that are on (`run_forever`),
+    a sweep of evidence files not yet downloaded
+
+start after the app's own startup and stop before its shutdown. Webhook handlers reach all of
+this as `request.app.state.channels` (a `Runtime`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from bot.channels import telegram as telegram_channel
+from bot.channels import whatsapp as whatsapp_channel
+from bot.channels.media import EvidenceStore, Fetcher
+from bot.channels.staff_desk import StaffDesk
+from bot.outbox import Dispatcher, Sender
+from bot.settings import PROJECT_ROOT, Settings
+from flows.engine import Handled
+from flows.messages import Inbound
+
+log = logging.getLogger(__name__)
+
+DISPATCH_INTERVAL = 2.0  # seconds between outbox sweeps when nothing pokes the dispatcher
+STOP_TIMEOUT = 10.0  # seconds the background tasks get to end at shutdown
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
+
+
+@dataclass(frozen=True)
+class Plan:
+    whatsapp: bool
+    telegram: str | None  # polling | webhook | None (off)
+    staff_chat_id: int | None
+
+
+def plan(settings: Settings) -> Plan:
+    """Decide which channels run; log one line per channel (variable names only, never values)."""
+    sec = settings.secrets
+    public_ok = bool(sec.public_url and re.match(r"^https?://[^/\s]+", sec.public_url))
+    missing = [name for name, ok in (("TWILIO_ACCOUNT_SID", sec.twilio_account_sid),
+                                     ("TWILIO_AUTH_TOKEN", sec.twilio_auth_token),
+                                     ("TWILIO_WHATSAPP_FROM", sec.twilio_whatsapp_from),
+                                     ("HELPDESK_PUBLIC_URL", public_ok)) if not ok]
+    if missing:
+        log.info("WhatsApp channel off: set %s", ", ".join(missing))
+    else:
+        log.info("WhatsApp channel on: Twilio webhook at /webhooks/whatsapp (status: /webhooks/whatsapp/status)")
+
+    mode: str | None = settings.telegram.mode
+    webhook_ok = public_ok and bool(sec.telegram_webhook_secret and _SECRET_TOKEN.match(sec.telegram_webhook_secret))
+    if not sec.telegram_bot_token:
+        log.info("Telegram channel off: set TELEGRAM_BOT_TOKEN")
+        mode = None
+    elif mode == "auto":
+        mode = "webhook" if webhook_ok else "polling"
+    if mode == "webhook" and not webhook_ok:
+        log.info("Telegram channel off: webhook mode needs HELPDESK_PUBLIC_URL and TELEGRAM_WEBHOOK_SECRET "
+                 "(1-256 characters A-Z a-z 0-9 _ -)")
+        mode = None
+    if mode is not None:
+        log.info("Telegram channel on: %s%s", mode, " at /webhooks/telegram" if mode == "webhook" else "")
+    staff = settings.telegram.staff_chat_id
+    if staff is not None and mode is None:
+        log.info("Telegram staff desk off: it needs the Telegram channel")
+        staff = None
+    elif staff is not None:
+        log.info("Telegram staff desk on: a topic per case in the staff chat")
+    return Plan(whatsapp=not missing, telegram=mode, staff_chat_id=staff)
+
+
+class Runtime:
+    """The running channels of one app; built and torn down by the lifespan."""
+
+    def __init__(self, service: Any, settings: Settings, chosen: Plan) -> None:
+        self.service = service
+        self.settings = settings
+        self.plan = chosen
+        self.whatsapp: whatsapp_channel.WhatsAppChannel | None = None
+        self.telegram: telegram_channel.TelegramChannel | None = None
+        self.desk: StaffDesk | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.evidence: EvidenceStore | None = None
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._previous_hook: Callable[[str, str], None] | None = None
+
+    def poke(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.poke()
+
+    async def after_inbound(self, inbound: Inbound, handled: Handled) -> None:
+        """The engine committed a new message: send its replies now, fetch its files in the background,
+        and show it to the officers in the case's staff thread."""
+        self.poke()
+        if inbound.media and self.evidence is not None:
+            self.evidence.schedule([m.ref for m in inbound.media])
+        if self.desk is not None and handled.case_number and not handled.case_opened:
+            self.desk.mirror(handled.case_number, inbound)
+
+    async def start(self) -> None:
+        sec, settings = self.settings.secrets, self.settings
+        senders: list[Sender] = []
+        fetchers: dict[str, Fetcher] = {}
+        if self.plan.whatsapp:
+            self.whatsapp = whatsapp_channel.WhatsAppChannel(
+                self.service.db, account_sid=sec.twilio_account_sid or "", auth_token=sec.twilio_auth_token or "",
+                from_number=sec.twilio_whatsapp_from or "", public_url=sec.public_url or "",
+                api_url=sec.twilio_api_url, template_sid=settings.whatsapp.template_content_sid,
+                template_variables=settings.whatsapp.template_variables)
+            senders.append(self.whatsapp.sender)
+            fetchers["whatsapp"] = self.whatsapp.media
+        if self.plan.telegram is not None:
+            # httpx logs every request URL at INFO, and a Bot API URL contains the token
+            logging.getLogger("httpx").setLevel(logging.WARNING)
+            self.telegram = telegram_channel.TelegramChannel(
+                self.service, token=sec.telegram_bot_token or "", api_url=sec.telegram_api_url, mode=self.plan.telegram,
+                public_url=sec.public_url, secret=sec.telegram_webhook_secret, after_inbound=self.after_inbound)
+            senders.append(self.telegram.sender)
+            fetchers["telegram"] = self.telegram.media
+            if self.plan.staff_chat_id is not None:
+                self.desk = StaffDesk(self.service, self.telegram, self.plan.staff_chat_id, self.poke)
+                self.telegram.add_staff_desk(self.desk)
+        if not senders:
+            return
+        self.dispatcher = Dispatcher(self.service.db, senders)
+        folder = Path(settings.media.evidence_dir)
+        self.evidence = EvidenceStore(self.service.db, folder if folder.is_absolute() else PROJECT_ROOT / folder,
+                                      settings.media.max_bytes, fetchers)
+        if self.desk is not None:
+            self._hook_case_events(self.desk)
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self.dispatcher.run_forever(DISPATCH_INTERVAL), name="outbox"))
+        if self.telegram is not None:
+            await self.telegram.start()
+        if self.desk is not None:
+            self._tasks.append(loop.create_task(self.desk.run_forever(), name="staff-desk"))
+        self.evidence.schedule(None)  # files a previous run did not get to
+
+    def _hook_case_events(self, desk: StaffDesk) -> None:
+        engine = self.service.engine
+        previous = self._previous_hook = engine.on_case_event
+
+        def on_case_event(kind: str, case_number: str) -> None:
+            desk.on_case_event(kind, case_number)
+            if previous is not None:
+                previous(kind, case_number)
+
+        engine.on_case_event = on_case_event
+
+    async def stop(self) -> None:
+        if self.desk is not None:
+            self.service.engine.on_case_event = self._previous_hook
+        for task in self._tasks:
+            task.cancel()
+        if self._tasks:
+            # bounded: a task that ignores its cancel must not hang the shutdown (rows it was
+            # sending stay "sending" and are retried after outbox.SENDING_TIMEOUT)
+            _, stuck = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT)
+            for task in stuck:
+                log.warning("background task %s did not stop in time", task.get_name())
+        self._tasks.clear()
+        if self.evidence is not None:
+            await self.evidence.close()
+        if self.telegram is not None:
+            await self.telegram.stop()
+        if self.whatsapp is not None:
+            await self.whatsapp.close()
+
+
+def install(app: FastAPI) -> None:
+    """Add the webhook routes of the channels that are on, and start/stop them in the app's lifespan."""
+    settings: Settings = app.state.settings
+    service = app.state.service
+    chosen = plan(settings)
+    app.state.channels = None
+    if chosen.whatsapp:
+        app.include_router(whatsapp_channel.router)
+    if chosen.telegram == "webhook":
+        app.include_router(telegram_channel.router)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
+        async with inner(a) as state:
+            runtime = Runtime(service, settings, chosen)
+            try:
+                await runtime.start()
+                a.state.channels = runtime
+                yield state
+            finally:
+                a.state.channels = None
+                await runtime.stop()
+
+    app.router.lifespan_context = lifespan
