@@ -67,17 +67,20 @@ class Sender(Protocol):
         """Deliver one message; return the channel's message id (or a Sent). Raise SendError on failure."""
 
 
-def backoff(tries: int, retry_after: float | None = None) -> float:
+def backoff(tries: int, retry_after: float | None = None, base: float | None = None) -> float:
     if retry_after is not None:
         return max(retry_after, 0.5)
-    return min(MAX_DELAY, BASE_DELAY * 2 ** max(tries - 1, 0)) * random.uniform(0.8, 1.2)
+    return min(MAX_DELAY, (base or BASE_DELAY) * 2 ** max(tries - 1, 0)) * random.uniform(0.8, 1.2)
 
 
 class Dispatcher:
-    def __init__(self, db: Engine, senders: Sequence[Sender], max_tries: int = 6) -> None:
+    def __init__(self, db: Engine, senders: Sequence[Sender], max_tries: int = 6, base_delay: float | None = None,
+                 sending_timeout: dt.timedelta = SENDING_TIMEOUT) -> None:
         self.db = db
         self.senders = {s.channel: s for s in senders}
         self.max_tries = max_tries
+        self.base_delay = base_delay
+        self.sending_timeout = sending_timeout
         self._wake = asyncio.Event()
 
     @property
@@ -91,7 +94,7 @@ class Dispatcher:
         with Session(self.db) as s:
             q = select(Outbox).where(col(Outbox.channel).in_(self.channels)).where(
                 or_(col(Outbox.status) == "pending",
-                    (col(Outbox.status) == "sending") & (col(Outbox.next_attempt_at) <= now - SENDING_TIMEOUT)))
+                    (col(Outbox.status) == "sending") & (col(Outbox.next_attempt_at) <= now - self.sending_timeout)))
             q = q.where(col(Outbox.next_attempt_at) <= now)
             if ids is not None:
                 q = q.where(col(Outbox.id).in_(list(ids)))
@@ -120,7 +123,7 @@ class Dispatcher:
                 log.warning("outbox %s undelivered after %d tries", message_id, row.tries)
             else:
                 row.status, row.last_error = "pending", str(error)[:500]
-                row.next_attempt_at = utcnow() + dt.timedelta(seconds=backoff(row.tries, error.retry_after))
+                row.next_attempt_at = utcnow() + dt.timedelta(seconds=backoff(row.tries, error.retry_after, self.base_delay))
             s.add(row)
             s.commit()
 

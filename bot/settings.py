@@ -65,6 +65,15 @@ class SlaSettings(_Strict):
     normal: int = Field(ge=1)
 
 
+class OutboxSettings(_Strict):
+    # a reply is tried this many times (back-off doubling from base_delay_seconds) before it is
+    # marked undelivered for the console
+    max_tries: int = Field(default=6, ge=1, le=50)
+    base_delay_seconds: float = Field(default=2.0, gt=0)
+    # a reply left "sending" by a process that died is tried again after this many seconds
+    sending_timeout_seconds: int = Field(default=120, ge=5)
+
+
 class LimitSettings(_Strict):
     # a person writing faster than this is slowed with one polite notice; danger always goes through
     messages_per_minute: int = Field(default=20, ge=1)
@@ -146,6 +155,7 @@ class Settings(_Strict):
     sla_minutes: SlaSettings
     registry: RegistrySettings
     limits: LimitSettings = LimitSettings()
+    outbox: OutboxSettings = OutboxSettings()
     privacy: PrivacySettings = PrivacySettings()
     secrets: Secrets = Secrets()
     config_path: str = ""

@@ -16,6 +16,7 @@ this as `request.app.state.channels` (a `Runtime`).
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
@@ -137,7 +138,10 @@ class Runtime:
                 self.telegram.add_staff_desk(self.desk)
         if not senders:
             return
-        self.dispatcher = Dispatcher(self.service.db, senders)
+        out = settings.outbox
+        self.dispatcher = Dispatcher(self.service.db, senders, max_tries=out.max_tries,
+                                     base_delay=out.base_delay_seconds,
+                                     sending_timeout=dt.timedelta(seconds=out.sending_timeout_seconds))
         folder = Path(settings.media.evidence_dir)
         self.evidence = EvidenceStore(self.service.db, folder if folder.is_absolute() else PROJECT_ROOT / folder,
                                       settings.media.max_bytes, fetchers)

@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
 from bot.settings import (
-    MediaSettings,
+    MediaSettings, OutboxSettings,
     Secrets,
     Settings,
     TelegramSettings,
@@ -53,7 +53,8 @@ def channel_settings(base: Settings, tmp_path: Path, *, twilio_url: str | None =
     return base.model_copy(update={
         "secrets": secrets, "whatsapp": whatsapp,
         "telegram": TelegramSettings(mode=mode, staff_chat_id=staff_chat_id),  # type: ignore[arg-type]
-        "media": MediaSettings(evidence_dir=str(tmp_path / "evidence"), max_bytes=1024 * 1024)})
+        "media": MediaSettings(evidence_dir=str(tmp_path / "evidence"), max_bytes=1024 * 1024),
+        "outbox": OutboxSettings(max_tries=base.outbox.max_tries, base_delay_seconds=0.01)})
 
 
 @contextmanager
