@@ -45,6 +45,7 @@ class OutMessage:
     text: str
     buttons: tuple[dict[str, str], ...]
     contact_id: int
+    claimed_at: dt.datetime | None = None  # identifies this claim: a later claim of the row supersedes it
 
 
 @dataclass(frozen=True)
@@ -105,13 +106,18 @@ class Dispatcher:
             for r in rows:
                 r.status, r.next_attempt_at = "sending", now
             s.commit()
-            return [OutMessage(r.id, r.channel, r.address, r.text, tuple(r.buttons), r.contact_id)  # type: ignore[arg-type]
+            return [OutMessage(r.id, r.channel, r.address, r.text, tuple(r.buttons), r.contact_id, now)  # type: ignore[arg-type]
                     for r in rows]
 
-    def _finish(self, message_id: int, *, sent: Sent | None = None, error: SendError | None = None) -> None:
+    def _finish(self, message_id: int, *, sent: Sent | None = None, error: SendError | None = None,
+                claimed_at: dt.datetime | None = None) -> None:
         with Session(self.db) as s:
             row = s.get(Outbox, message_id)
             if row is None:
+                return
+            if claimed_at is not None and (row.status != "sending" or row.next_attempt_at != claimed_at):
+                # another process took the row over (this send outlived sending_timeout): its result counts
+                log.warning("outbox %s: result of a superseded send attempt ignored", message_id)
                 return
             row.tries += 1
             if error is None:
@@ -133,13 +139,14 @@ class Dispatcher:
         try:
             result = await sender.send(message)
         except SendError as exc:
-            await asyncio.to_thread(self._finish, message.id, error=exc)
+            await asyncio.to_thread(self._finish, message.id, error=exc, claimed_at=message.claimed_at)
         except Exception as exc:  # an unknown failure is retried like a network error, never lost
             log.exception("sender %s failed on outbox %s", message.channel, message.id)
-            await asyncio.to_thread(self._finish, message.id, error=SendError(type(exc).__name__))
+            await asyncio.to_thread(self._finish, message.id, error=SendError(type(exc).__name__),
+                                    claimed_at=message.claimed_at)
         else:
             sent = result if isinstance(result, Sent) else Sent(result)
-            await asyncio.to_thread(self._finish, message.id, sent=sent)
+            await asyncio.to_thread(self._finish, message.id, sent=sent, claimed_at=message.claimed_at)
 
     async def drain(self, ids: Sequence[int] | None = None) -> int:
         """Send what is due now (or just these rows); return how many were attempted."""

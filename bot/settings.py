@@ -70,8 +70,9 @@ class OutboxSettings(_Strict):
     # marked undelivered for the console
     max_tries: int = Field(default=6, ge=1, le=50)
     base_delay_seconds: float = Field(default=2.0, gt=0)
-    # a reply left "sending" by a process that died is tried again after this many seconds
-    sending_timeout_seconds: int = Field(default=120, ge=5)
+    # a reply left "sending" by a process that died is tried again after this many seconds; it must
+    # outlast the channel clients' request timeouts (15-20 s), or a slow send would be sent twice
+    sending_timeout_seconds: int = Field(default=120, ge=60)
 
 
 class LimitSettings(_Strict):

@@ -48,7 +48,7 @@ class ChaosTwilio(FakeTwilio):
 def fast_config(tmp_path, **outbox) -> str:  # type: ignore[no-untyped-def]
     """config.yaml with quicker outbox retries, so a test sees the end of every retry chain."""
     data = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
-    data["outbox"] = {"max_tries": 8, "base_delay_seconds": 0.3, "sending_timeout_seconds": 5, **outbox}
+    data["outbox"] = {"max_tries": 8, "base_delay_seconds": 0.3, "sending_timeout_seconds": 60, **outbox}
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return str(path)
