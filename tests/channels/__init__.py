@@ -22,7 +22,8 @@ from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
 from bot.settings import (
-    MediaSettings, OutboxSettings,
+    MediaSettings,
+    OutboxSettings,
     Secrets,
     Settings,
     TelegramSettings,

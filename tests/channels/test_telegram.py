@@ -206,7 +206,7 @@ def test_an_emergency_opens_a_case_with_a_topic_and_the_officer_answers_from_it(
 
 def test_what_the_reporter_writes_later_is_mirrored_into_the_topic(client, fake, service) -> None:
     chat = new_chat()
-    case, thread = _emergency_case(client, fake, service, chat)
+    _, thread = _emergency_case(client, fake, service, chat)
     post(client, message_update(chat, "saya takut, pintu dikunci dari luar"))
     fake.files["p1"] = ("photos/p1.jpg", b"\xff\xd8\xff" + b"x" * 50)
     post(client, message_update(chat, None, photo=[{"file_id": "p1", "file_unique_id": "u", "width": 9, "height": 9}]))
