@@ -91,11 +91,12 @@ class Engine:
                 return Handled(duplicate=True)
             conv = repo.conversation_of(s, contact_id=contact.id)  # type: ignore[arg-type]
             media = [{"kind": m.kind, "ref": m.ref, "content_type": m.content_type} for m in inbound.media]
-            repo.log_message(s, conversation_id=conv.id, direction="in", text=inbound.text,  # type: ignore[arg-type]
-                             author="user", dedupe_key=dedupe_key, media=media)
+            repo.insert_inbound(s, conversation_id=conv.id, text=inbound.text, dedupe_key=dedupe_key,  # type: ignore[arg-type]
+                                media=media)
             contact.last_inbound_at = inbound.received_at.astimezone(dt.UTC)
             case = repo.latest_case(s, contact_id=contact.id)  # type: ignore[arg-type]
-            view = CaseView(case.number, case.status, repo.officer_name(s, case.assignee_id)) if case else None
+            view = CaseView(case.number, case.status,
+                            repo.officer_name(s, case.assignee_id) if case.assignee_id else None) if case else None
             turn = Turn(inbound, State(conv.flow, conv.step, dict(conv.slots or {})), view, utcnow())
             try:
                 if self._flooding(s, conv.id, turn):  # type: ignore[arg-type]
@@ -112,10 +113,8 @@ class Engine:
             replies: list[Outbound] = []
             for out in step.replies:
                 out = dataclasses.replace(out, text=out.text.replace("{case_number}", number))
-                row = repo.log_message(s, conversation_id=conv.id, direction="out", text=out.text,  # type: ignore[arg-type]
-                                       author="bot", buttons=_buttons(out), intent=step.intent)
-                outbox_ids.append(repo.enqueue(s, contact=contact, text=out.text, buttons=_buttons(out),
-                                               message_log_id=row.id).id)  # type: ignore[arg-type]
+                outbox_ids.append(repo.insert_reply(s, conversation_id=conv.id, contact=contact,  # type: ignore[arg-type]
+                                                    text=out.text, buttons=_buttons(out), intent=step.intent))
                 replies.append(out)
             conv.flow, conv.step, conv.slots, conv.updated_at = (step.state.flow, step.state.step,
                                                                   step.state.slots, utcnow())

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any, Sequence
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -64,6 +64,29 @@ def log_message(session: Session, *, conversation_id: int, direction: str, text:
     session.add(row)
     session.flush()
     return row
+
+
+def insert_reply(session: Session, *, conversation_id: int, contact: Contact, text: str,
+                 buttons: Sequence[dict[str, str]] = (), intent: str | None = None) -> int:
+    """Log a bot reply and queue it for sending, with two Core inserts; return the outbox id.
+
+    The engine's hot path: the ORM's per-object flushes cost more than the rest of a message.
+    """
+    now = utcnow()
+    log_id = session.execute(insert(MessageLog).values(
+        conversation_id=conversation_id, direction="out", author="bot", text=text, buttons=list(buttons), media=[],
+        intent=intent, created_at=now).returning(MessageLog.id)).scalar_one()
+    return session.execute(insert(Outbox).values(
+        contact_id=contact.id, message_log_id=log_id, channel=contact.channel, address=contact.address, text=text,
+        buttons=list(buttons), status="pending", tries=0, next_attempt_at=now, last_error="",
+        created_at=now).returning(Outbox.id)).scalar_one()
+
+
+def insert_inbound(session: Session, *, conversation_id: int, text: str, dedupe_key: str,
+                   media: Sequence[dict[str, str]] = ()) -> None:
+    session.execute(insert(MessageLog).values(
+        conversation_id=conversation_id, direction="in", author="user", dedupe_key=dedupe_key, text=text, buttons=[],
+        media=list(media), created_at=utcnow()))
 
 
 def enqueue(session: Session, *, contact: Contact, text: str, buttons: Sequence[dict[str, str]] = (),
