@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import sys
 
 import uvicorn
 
@@ -30,8 +31,14 @@ def ensure_first_admin(service) -> str | None:  # type: ignore[no-untyped-def]
 
 def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> int:
     from bot.app import create_app
+    from bot.channels.wiring import plan
     from bot.service import build_service
 
+    if workers > 1 and plan(settings).telegram == "polling":
+        # Telegram allows one getUpdates consumer; several pollers would fight over updates
+        print("serve: Telegram polling runs in one process only. With --workers > 1 use webhook mode "
+              "(set HELPDESK_PUBLIC_URL and TELEGRAM_WEBHOOK_SECRET).", file=sys.stderr)
+        return 2
     service = build_service(settings)
     password = ensure_first_admin(service)
     if password:
