@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+READ_ONLY = "helpdesk_read_only"
 
 
 def resolve_url(url: str) -> str:
@@ -41,10 +42,11 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn):  # type: ignore[no-untyped-def]
-            # take the write lock at the start: two handlers of one conversation then
-            # queue instead of failing halfway with "database is locked"
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        def _begin(conn):  # type: ignore[no-untyped-def]
+            # writers take the write lock at the start: two handlers of one conversation then
+            # queue instead of failing halfway with "database is locked"; read_session() does not
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -60,3 +62,8 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def read_session(engine: Engine) -> Session:
+    """A session for reads only: on SQLite it does not take the write lock (writes in it would fail)."""
+    return Session(engine.execution_options(**{READ_ONLY: True}))

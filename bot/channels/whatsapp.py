@@ -40,7 +40,7 @@ from bot.channels.media import MediaError, accepted, normalise_type
 from bot.outbox import OutMessage, SendError, Sent, mark_status
 from flows.messages import Button, Inbound, MediaRef, Outbound
 from storage import repo
-from storage.db import unit_of_work
+from storage.db import read_session, unit_of_work
 from storage.models import Contact, Outbox, utcnow
 
 if TYPE_CHECKING:
@@ -197,7 +197,7 @@ def _plain(message: OutMessage) -> str:
 
 def _window(db: Engine, contact_id: int) -> str:
     """open | template (send it now) | waiting (a template already went out since the person last wrote)."""
-    with Session(db) as s:
+    with read_session(db) as s:
         contact = s.get(Contact, contact_id)
         last = contact.last_inbound_at if contact else None
         if last is not None and utcnow() - last < WINDOW - WINDOW_MARGIN:
@@ -275,6 +275,11 @@ def release_held(db: Engine, *, urn: str) -> list[int]:
     locked, so two messages of the person arriving together release each held row once.
     """
     since = utcnow() - RELEASE_AGE
+    held = (select(Outbox.id).join(Contact, col(Contact.id) == col(Outbox.contact_id))
+            .where(Contact.urn == urn, col(Outbox.last_error).startswith(HELD), Outbox.created_at >= since).limit(1))
+    with read_session(db) as s:
+        if s.exec(held).first() is None:
+            return []  # the usual case: nothing held, so no write lock is taken
     with unit_of_work(db) as s:
         contact = s.exec(select(Contact).where(Contact.urn == urn)).first()
         if contact is None:
