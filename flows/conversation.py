@@ -135,7 +135,7 @@ def _by_payload(payload: str, turn: Turn, ctx: FlowContext, sig: signals.Signals
     if payload in ("fb:yes", "fb:no"):
         return faq.feedback(turn.state, payload == "fb:yes")
     if payload.startswith("licence:no:"):
-        return licence.by_licence_no(payload[len("licence:no:"):], ctx)
+        return licence.check(payload[len("licence:no:"):], ctx)
     if payload == "privacy:erase" and turn.state.flow == "privacy":
         return StepResult([Outbound(phrases.ERASE_DONE, (phrases.TO_MENU,))], State(), [EraseMyData()])
     if payload.startswith("rate:") and turn.state.flow == "rating":

@@ -8,6 +8,8 @@ from flows import phrases
 from flows.context import FlowContext
 from flows.messages import Button, Outbound
 from flows.state import State, StepResult
+from knowledge.job_offer import analyse_offer, looks_like_job_offer
+from knowledge.lexicon import FUNCTION_WORDS
 from knowledge.normalise import normalise
 
 REPORT_RECRUITER = Button("Laporkan perekrut ini", "licence:report")
@@ -87,7 +89,7 @@ def card(result, wanted_countries: list[str], ctx: FlowContext) -> Outbound:  # 
         buttons = tuple(Button(m.agency.name, f"licence:no:{m.agency.licence_no}") for m in result.matches[:3])
         buttons += (phrases.TO_MENU,)
     elif result.lookalike_of is not None:
-        real = result.lookalike_of.agency if hasattr(result.lookalike_of, "agency") else result.lookalike_of
+        real = result.lookalike_of.agency
         lines = [
             f"⚠️ Nama ini mirip dengan {real.name} yang terdaftar, tetapi TIDAK SAMA.",
             f"Perusahaan terdaftar: {real.name}, nomor izin {real.licence_no}.",
@@ -96,7 +98,7 @@ def card(result, wanted_countries: list[str], ctx: FlowContext) -> Outbound:  # 
         ]
         buttons = (REPORT_RECRUITER, CHECK_ANOTHER, phrases.TO_MENU)
     else:
-        what = "Nomor izin ini" if getattr(result, "by_licence", False) else "Nama ini"
+        what = "Nomor izin ini" if result.by_licence else "Nama ini"
         lines = [f"❌ {what} TIDAK ditemukan dalam daftar perusahaan penempatan (P3MI) berizin.", WARNING_SIGNS,
                  DONT_PAY]
         buttons = (REPORT_RECRUITER, CHECK_ANOTHER, phrases.TO_MENU)
@@ -106,8 +108,6 @@ def card(result, wanted_countries: list[str], ctx: FlowContext) -> Outbound:  # 
 
 def check(text: str, ctx: FlowContext) -> StepResult:
     """Check what the user typed: a job offer, a licence number or a name."""
-    from knowledge.job_offer import looks_like_job_offer
-
     if ctx.agencies is None:
         reply = Outbound("Maaf, daftar perusahaan belum tersedia. Silakan tanyakan ke petugas.",
                          (phrases.ASK_HUMAN, phrases.TO_MENU))
@@ -123,27 +123,24 @@ def check(text: str, ctx: FlowContext) -> StepResult:
     return StepResult([reply], State("licence", "result", slots), intent="licence_check")
 
 
+_GENERIC = FUNCTION_WORDS | {"cek", "izin", "perusahaan", "pt", "agen", "p3mi", "resmi", "legal", "tidak",
+            "terdaftar", "nama", "nomor", "apa", "aman", "tolong", "mohon", "periksa"}
+
+
 def _has_name(text: str) -> bool:
     """Whether the message names something to check at all (not just "cek izin dong")."""
-    from knowledge.lexicon import FUNCTION_WORDS
-
-    generic = FUNCTION_WORDS | {"cek", "izin", "perusahaan", "pt", "agen", "p3mi", "resmi", "legal", "tidak",
-                                "terdaftar", "nama", "nomor", "apa", "aman", "tolong", "mohon", "periksa"}
-    return any(w not in generic for w in normalise(text).split())
+    return any(w not in _GENERIC for w in normalise(text).split())
 
 
 def offer(text: str, ctx: FlowContext) -> StepResult:
-    from knowledge.job_offer import analyse_offer
-
     analysis = analyse_offer(text, ctx.agencies, ctx.today())
     lines = ["Hasil cek pesan lowongan:"]
     if analysis.countries:
         lines.append(f"Negara tujuan: {', '.join(analysis.countries)}")
     for res in analysis.agencies:
         head = card(res, analysis.countries, ctx).text.split("\n")[0]
-        name = res.matches[0].agency.name if res.matches else (
-            res.lookalike_of.agency.name if res.lookalike_of is not None and hasattr(res.lookalike_of, "agency")
-            else "perusahaan yang disebut")
+        name = (res.matches[0].agency.name if res.matches else
+                res.lookalike_of.agency.name if res.lookalike_of is not None else res.query or "perusahaan yang disebut")
         lines.append(f"• {name}: {head}")
     if analysis.flags:
         lines.append("Tanda bahaya yang ditemukan:")
@@ -156,6 +153,3 @@ def offer(text: str, ctx: FlowContext) -> StepResult:
     return StepResult([Outbound("\n".join(lines), buttons)], State("licence", "result", {"query": text[:300]}),
                       intent="licence_check")
 
-
-def by_licence_no(licence_no: str, ctx: FlowContext) -> StepResult:
-    return check(licence_no, ctx)

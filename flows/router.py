@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flows import signals
 from flows.context import FlowContext
 from knowledge.faq_index import Hit
+from knowledge.job_offer import looks_like_job_offer
 from knowledge.lexicon import FUNCTION_WORDS
 
 INTENTS = ("faq", "licence_check", "report", "human", "greeting", "out_of_scope")
@@ -100,12 +101,6 @@ def asks_licence(text: str, norm: str, ctx: FlowContext) -> bool:
     return False
 
 
-def looks_like_offer(text: str) -> bool:
-    from knowledge.job_offer import looks_like_job_offer
-
-    return looks_like_job_offer(text)
-
-
 def faq_decision(norm: str, hits: list[Hit], ctx: FlowContext) -> tuple[str, float]:
     """`faq` when the best entry is good enough for this domain, else `out_of_scope`."""
     if not hits:
@@ -129,7 +124,7 @@ def classify(text: str, ctx: FlowContext) -> Route:
     if sig.is_emergency:
         return Route("report", 1.0, sig, tuple(ctx.index.search(text)), emergency=True)
     asking = sig.question or signals.QUESTION_WORD.search(norm)
-    if looks_like_offer(text) and not (asking and len(norm) < 120):  # a short question about jobs is no advert
+    if looks_like_job_offer(text) and not (asking and len(norm) < 120):  # a short question about jobs is no advert
         return Route("licence_check", 0.9, sig)
     licence = asks_licence(text, norm, ctx)
     if sig.is_report and not (sig.actor_only and licence):
