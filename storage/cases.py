@@ -283,7 +283,8 @@ def assign(session: Session, *, case_id: int, officer_id: int, by: Officer) -> C
     return case
 
 
-def reply_as_officer(session: Session, *, case_id: int, officer: Officer, text: str) -> Outbox:
+def reply_as_officer(session: Session, *, case_id: int, officer: Officer, text: str,
+                     dedupe_key: str | None = None) -> Outbox:
     """Send the person a message on their channel through the outbox.
 
     The conversation state is left as it is: a person in the "case" flow stays there, so
@@ -299,8 +300,10 @@ def reply_as_officer(session: Session, *, case_id: int, officer: Officer, text: 
     _may_act(case, officer)
     contact = session.get(Contact, case.contact_id)
     assert contact is not None
+    # dedupe_key: the channel's id of the officer's message (Telegram staff desk); a redelivery of it,
+    # to this or another worker, hits the unique key and the transaction rolls back: relayed once
     log_row = repo.log_message(session, conversation_id=case.conversation_id, direction="out", text=text,
-                               author=f"officer:{officer.username}")
+                               author=f"officer:{officer.username}", dedupe_key=dedupe_key)
     row = repo.enqueue(session, contact=contact, text=text, message_log_id=log_row.id)
     _event(session, case, "replied", officer.username, f"outbox #{row.id}")
     if case.status == "claimed":

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update as sql_update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
@@ -166,11 +167,16 @@ def _officer_name(officer: Officer) -> str:
     return officer.display_name or officer.username
 
 
-def reply(db, case_id: int, officer_id: int, text: str) -> None:  # type: ignore[no-untyped-def]
-    with unit_of_work(db) as s:
-        officer = s.get(Officer, officer_id)
-        assert officer is not None
-        cases.reply_as_officer(s, case_id=case_id, officer=officer, text=text)
+def reply(db, case_id: int, officer_id: int, text: str, dedupe_key: str | None = None) -> bool:  # type: ignore[no-untyped-def]
+    """Relay an officer's message; False when this very message was relayed before (a redelivery)."""
+    try:
+        with unit_of_work(db) as s:
+            officer = s.get(Officer, officer_id)
+            assert officer is not None
+            cases.reply_as_officer(s, case_id=case_id, officer=officer, text=text, dedupe_key=dedupe_key)
+    except IntegrityError:
+        return False
+    return True
 
 
 def claim(db, case_id: int, officer_id: int) -> str:  # type: ignore[no-untyped-def]
@@ -303,7 +309,8 @@ class StaffDesk:
             return
         (case_id, _number), officer_id, msg = found
         try:
-            await asyncio.to_thread(reply, self.service.db, case_id, officer_id, msg.text or "")
+            await asyncio.to_thread(reply, self.service.db, case_id, officer_id, msg.text or "",
+                                    f"tgstaff:{msg.chat_id}:{msg.message_id}")
         except cases.CaseError as exc:
             self._remember(msg)
             await self._say(msg, NOT_SENT.format(reason=exc))
