@@ -7,7 +7,6 @@ import random
 import pytest
 from sqlmodel import col, select
 
-from bot import outbox
 from bot.channels import telegram, wiring
 from storage import officers, repo
 from storage.db import unit_of_work
@@ -26,12 +25,6 @@ STAFF = -1001234567890
 OFFICER_TG = 7001
 COLLEAGUE_TG = 7002  # in the staff chat, no officer account linked
 STRANGER_TG = 7003  # not in the staff chat
-
-
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wiring, "DISPATCH_INTERVAL", 0.05)
-    monkeypatch.setattr(outbox, "BASE_DELAY", 0.01)
 
 
 @pytest.fixture

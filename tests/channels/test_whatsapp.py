@@ -13,9 +13,8 @@ import uvicorn
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from bot import outbox
 from bot.app import create_app
-from bot.channels import split_text, whatsapp, wiring
+from bot.channels import split_text, whatsapp
 from storage.db import unit_of_work
 from storage.models import Case, Contact, Evidence, MessageLog, Outbox, utcnow
 from tests.channels import (
@@ -30,12 +29,6 @@ from tests.channels import (
     wait_until,
 )
 from tests.channels.fake_twilio import FakeTwilio
-
-
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wiring, "DISPATCH_INTERVAL", 0.05)
-    monkeypatch.setattr(outbox, "BASE_DELAY", 0.01)
 
 
 @pytest.fixture
