@@ -17,7 +17,7 @@ _GREETING_WORDS = frozenset(
     """halo hallo helo hello hai hi hey hei pagi siang sore malam selamat assalamualaikum assalamu alaikum
     asalamualaikum salam wr wb wassalam permisi p ping menu mulai start kembali awal terima kasih banyak sekali
     oke baik siap apa kabar sehat admin min kak gan sis bang mbak mas pak bu ya iya yuk tes test punten
-    shalom om swastiastu sampurasun sugeng enjing""".split()
+    shalom om swastiastu sampurasun sugeng enjing info infonya informasinya jelas paham mengerti sudah""".split()
 )
 _HUMAN_NOUN = re.compile(
     r"\b(petugas|admin|staf|staff|operator|manusia|pegawai|cs|customer service|orang asli|konselor|"
@@ -52,6 +52,7 @@ _OFF_DOMAIN = re.compile(
     r"pns|pilkada|pemilu)\b"
 )
 CONFIDENT_WITHOUT_ANCHOR = 0.7
+_ASKING_START = re.compile(r"^(info|informasi|cari|mencari|minta|ada|butuh|perlu)\b")
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def classify(text: str, ctx: FlowContext) -> Route:
         return Route("out_of_scope", 0.0, sig)
     if sig.is_emergency:
         return Route("report", 1.0, sig, tuple(ctx.index.search(text)), emergency=True)
-    asking = sig.question or signals.QUESTION_WORD.search(norm)
+    asking = sig.question or signals.QUESTION_WORD.search(norm) or _ASKING_START.match(norm)
     if looks_like_job_offer(text) and not (asking and len(norm) < 120):  # a short question about jobs is no advert
         return Route("licence_check", 0.9, sig)
     licence = asks_licence(text, norm, ctx)

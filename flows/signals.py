@@ -84,15 +84,15 @@ FORCED_LABOUR = [
 # A problem an officer should take up, by category. Order matters: the first hit names the category.
 PROBLEMS: list[tuple[str, re.Pattern[str]]] = [
     ("passport", _rx(
-        r"\bpaspor\b.{0,40}\b(ditahan|disimpan|diambil|dipegang|dirampas|tidak dikembalikan|dibawa)\b",
+        r"\bpaspor(nya)?\b.{0,40}\b(ditahan|disimpan|diambil|dipegang|dirampas|tidak dikembalikan|dibawa)\b",
         r"\b(menahan|tahan|mengambil|ambil|menyimpan|pegang|memegang|merampas)\b.{0,20}\bpaspor\b",
         r"\b(dokumen|ktp|ijazah|kartu|permit|izin kerja)\b.{0,30}\b(ditahan|diambil|dipegang|disimpan|tidak dikembalikan)\b",
         r"\b(telepon|ponsel)\b.{0,20}\b(diambil|disita|dirampas|ditahan)\b",
     )),
     ("wages", _rx(
-        r"\b(gaji|upah|lembur)\b.{0,50}\b(tidak|belum|telat|terlambat|dipotong|potong|kurang|ditahan)\b",
+        r"\b(gaji|upah|lembur)(nya)?\b.{0,50}\b(tidak|belum|telat|terlambat|dipotong|potong|kurang|ditahan)\b",
         r"\b(tidak|belum|tidak pernah|tidak mau)\b (di)?bayar\b",
-        r"\b(potong|dipotong|memotong)\b.{0,20}\bgaji\b",
+        r"\b(potong|dipotong|memotong)\b.{0,20}\bgaji(nya)?\b",
     )),
     ("lost_contact", _rx(
         r"\b(tidak|belum) (bisa |dapat )?(di)?hubungi\b",
