@@ -68,6 +68,20 @@ def cmd_set_active(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_link(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.db import unit_of_work
+    from storage.officers import OfficerError, link_telegram
+
+    try:
+        with unit_of_work(_db(settings)) as s:
+            link_telegram(s, username=args.username, telegram_user_id=args.telegram_id)
+    except OfficerError as exc:
+        print(f"officers link: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.username}: Telegram user {args.telegram_id} may now act in the staff chat")
+    return 0
+
+
 def add_officer_commands(sub) -> None:  # type: ignore[no-untyped-def]
     off = sub.add_parser("officers", help="staff console accounts").add_subparsers(dest="officers_command",
                                                                                  required=True)
@@ -77,6 +91,10 @@ def add_officer_commands(sub) -> None:  # type: ignore[no-untyped-def]
     s.add_argument("--name", help="display name")
     s.add_argument("--password", help="password (default: ask, or generate and print one)")
     s.set_defaults(func=cmd_add)
+    s = off.add_parser("link", help="link an officer to their Telegram user id (staff desk)")
+    s.add_argument("username")
+    s.add_argument("telegram_id", type=int)
+    s.set_defaults(func=cmd_link)
     s = off.add_parser("list", help="list officer accounts")
     s.set_defaults(func=cmd_list)
     s = off.add_parser("disable", help="disable an officer account")

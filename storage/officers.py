@@ -41,3 +41,15 @@ def set_active(session: Session, *, username: str, active: bool) -> Officer:
         raise OfficerError(f"no officer {username!r}")
     officer.active = active
     return officer
+
+
+def link_telegram(session: Session, *, username: str, telegram_user_id: int | None) -> Officer:
+    """Tie an officer account to a Telegram user, so the staff desk obeys them."""
+    officer = by_username(session, username)
+    if officer is None:
+        raise OfficerError(f"no officer {username!r}")
+    if telegram_user_id is not None and session.exec(select(Officer).where(
+            Officer.telegram_user_id == telegram_user_id, Officer.id != officer.id)).first():
+        raise OfficerError(f"Telegram user {telegram_user_id} is already linked to another officer")
+    officer.telegram_user_id = telegram_user_id
+    return officer

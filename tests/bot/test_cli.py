@@ -187,3 +187,18 @@ def test_agencies_import_reads_xlsx(monkeypatch, capsys, settings, tmp_path) -> 
     assert code == 0
     result = _agencies_check(monkeypatch, capsys, settings, "3/1234/HK 04 01/V/2022")
     assert result["verdict"] == "suspended"
+
+
+def test_officers_add_link_and_list(monkeypatch, capsys, settings, service) -> None:
+    code, out, _ = run(monkeypatch, capsys, settings, ["officers", "add", "siti", "--role", "supervisor",
+                                                        "--password", "panjang-sekali"])
+    assert code == 0
+    code, out, _ = run(monkeypatch, capsys, settings, ["officers", "link", "siti", "424242"])
+    assert code == 0
+    from bot.channels.staff_desk import officer_for_telegram
+
+    assert officer_for_telegram(service.db, 424242) is not None
+    code, _, err = run(monkeypatch, capsys, settings, ["officers", "link", "nobody", "1"])
+    assert code == 1 and "no officer" in err
+    code, out, _ = run(monkeypatch, capsys, settings, ["officers", "list"])
+    assert "siti" in out and "supervisor" in out
