@@ -45,7 +45,7 @@ _IN_DOMAIN = re.compile(
     r"kontrak|perjanjian kerja|izin kerja|visa kerja|visa kunjungan|deportasi|dideportasi|nonprosedural|"
     r"jalur tidak resmi|bpjs ketenagakerjaan|job order|lowongan|paspor ditahan|layanan ini|data saya|laporan|"
     r"melapor|lapor|darurat|hotline|kirim uang|migrant center|jenazah|pulang|medical|pemeriksaan kesehatan|"
-    r"keluarga|sertifikat kompetensi|uji kompetensi|pelatihan)\b"
+    r"keluarga|sertifikat kompetensi|uji kompetensi|pelatihan|siskop2mi)\b"
 )
 _OFF_DOMAIN = re.compile(
     r"\b(dalam negeri|bpjs kesehatan|liburan|berlibur|jalan jalan|pelajar|mahasiswa|kuliah|beasiswa|cpns|"
