@@ -54,32 +54,33 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_set_active(settings: Settings, args: argparse.Namespace) -> int:
+def _change(settings: Settings, change, done: str) -> int:  # type: ignore[no-untyped-def]
+    """Apply `change(session)` to an account; print `done`, or the refusal and exit 1."""
     from storage.db import unit_of_work
-    from storage.officers import OfficerError, set_active
+    from storage.officers import OfficerError
 
     try:
         with unit_of_work(_db(settings)) as s:
-            set_active(s, username=args.username, active=args.active)
+            change(s)
     except OfficerError as exc:
         print(f"officers: {exc}", file=sys.stderr)
         return 1
-    print(f"{args.username}: {'enabled' if args.active else 'disabled'}")
+    print(done)
     return 0
+
+
+def cmd_set_active(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.officers import set_active
+
+    return _change(settings, lambda s: set_active(s, username=args.username, active=args.active),
+                   f"{args.username}: {'enabled' if args.active else 'disabled'}")
 
 
 def cmd_link(settings: Settings, args: argparse.Namespace) -> int:
-    from storage.db import unit_of_work
-    from storage.officers import OfficerError, link_telegram
+    from storage.officers import link_telegram
 
-    try:
-        with unit_of_work(_db(settings)) as s:
-            link_telegram(s, username=args.username, telegram_user_id=args.telegram_id)
-    except OfficerError as exc:
-        print(f"officers link: {exc}", file=sys.stderr)
-        return 1
-    print(f"{args.username}: Telegram user {args.telegram_id} may now act in the staff chat")
-    return 0
+    return _change(settings, lambda s: link_telegram(s, username=args.username, telegram_user_id=args.telegram_id),
+                   f"{args.username}: Telegram user {args.telegram_id} may now act in the staff chat")
 
 
 def add_officer_commands(sub) -> None:  # type: ignore[no-untyped-def]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 
 from flows import phrases
 from flows.context import FlowContext
 from flows.messages import Button, Outbound
 from flows.state import State, StepResult
-from knowledge.job_offer import analyse_offer, looks_like_job_offer
+from knowledge.job_offer import analyse_offer, destinations, looks_like_job_offer
 from knowledge.lexicon import FUNCTION_WORDS
 from knowledge.normalise import normalise
 
@@ -22,30 +21,11 @@ WARNING_SIGNS = (
     "• tanpa pelatihan, tanpa perjanjian kerja, proses sangat cepat\n"
     "• perekrut perorangan (calo/sponsor), bukan perusahaan berizin"
 )
-_COUNTRIES = {
-    "malaysia": "Malaysia", "singapura": "Singapura", "brunei": "Brunei", "hong kong": "Hong Kong",
-    "taiwan": "Taiwan", "korea selatan": "Korea Selatan", "korea": "Korea Selatan", "jepang": "Jepang",
-    "arab saudi": "Arab Saudi", "qatar": "Qatar", "uni emirat arab": "Uni Emirat Arab", "dubai": "Uni Emirat Arab",
-    "kuwait": "Kuwait", "oman": "Oman", "bahrain": "Bahrain", "turki": "Turki", "polandia": "Polandia",
-    "australia": "Australia", "selandia baru": "Selandia Baru", "jerman": "Jerman", "inggris": "Inggris",
-    "belanda": "Belanda", "rumania": "Rumania", "hungaria": "Hungaria", "ceko": "Ceko", "kamboja": "Kamboja",
-    "thailand": "Thailand", "vietnam": "Vietnam", "myanmar": "Myanmar", "filipina": "Filipina",
-}
-_COUNTRY_RX = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _COUNTRIES), key=len, reverse=True)) + r")\b")
 _VERDICT_HEAD = {
     "suspended": "DISKORSING (izin sedang dihentikan sementara)",
     "revoked": "DICABUT (izinnya sudah tidak berlaku)",
     "expired": "KEDALUWARSA (masa berlaku izin sudah habis)",
 }
-
-
-def countries_in(text: str) -> list[str]:
-    seen: list[str] = []
-    for m in _COUNTRY_RX.finditer(normalise(text)):
-        name = _COUNTRIES[m.group(1)]
-        if name not in seen:
-            seen.append(name)
-    return seen
 
 
 def data_note(ctx: FlowContext) -> str:
@@ -118,7 +98,7 @@ def check(text: str, ctx: FlowContext) -> StepResult:
     if result.verdict == "not_found" and result.lookalike_of is None and not _has_name(text):
         return StepResult([Outbound(phrases.ASK_AGENCY, (phrases.TO_MENU,))], State("licence", "ask"),
                           intent="licence_check")
-    reply = card(result, countries_in(text), ctx)
+    reply = card(result, destinations(text), ctx)
     slots = {"query": text[:300], "verdict": result.verdict}
     return StepResult([reply], State("licence", "result", slots), intent="licence_check")
 

@@ -200,6 +200,11 @@ _PAY_LIMITS = {
 _PAY_LIMIT_DEFAULT = 15e6  # no destination named, or one with no legal placement (Kamboja …)
 
 
+def destinations(text: str) -> list[str]:
+    """Destination countries named in any message (not only job offers), in order of mention."""
+    return _countries(_Text(text[:MAX_TEXT_CHARS]).norm)
+
+
 def _countries(norm: str) -> list[str]:
     """Destinations in order of mention. A country named only as a route ("via Singapura -
     Bangkok", "transit Singapura") is where the trip passes, not where the job is."""
