@@ -18,7 +18,7 @@ from knowledge.agencies import Agency as RegistryAgency
 from knowledge.agencies import AgencyIndex
 from knowledge.faq_index import FaqIndex
 from storage import registry
-from storage.db import make_engine, unit_of_work
+from storage.db import make_engine, read_session, unit_of_work
 from storage.models import Agency
 
 log = logging.getLogger(__name__)
@@ -56,16 +56,18 @@ class Service:
 
     def reload_registry(self) -> None:
         """Read the current registry from the database (after an import)."""
-        with unit_of_work(self.db) as s:
-            batch = registry.current_batch(s)
-            rows = registry.current_agencies(s)
-            agencies = [to_registry_agency(r) for r in rows]
-            info = RegistryInfo(batch.imported_at.date() if batch else None, batch.is_sample if batch else True)
-        if not agencies:
-            agencies = load_sample_registry(self.settings)
-            info = RegistryInfo(None, True)
-        self.ctx.agencies = AgencyIndex(agencies)
-        self.ctx.registry = info
+        self.ctx.agencies, self.ctx.registry = registry_index(self.settings, self.db)
+
+
+def registry_index(settings: Settings, db: SqlEngine) -> tuple[AgencyIndex, RegistryInfo]:
+    """The imported registry and how current it is; the fictional sample while none is imported."""
+    with read_session(db) as s:
+        batch = registry.current_batch(s)
+        agencies = [to_registry_agency(r) for r in registry.current_agencies(s)] if batch else []
+        info = RegistryInfo(batch.imported_at.date(), batch.is_sample) if batch else RegistryInfo(None, True)
+    if not agencies:
+        agencies, info = load_sample_registry(settings), RegistryInfo(None, True)
+    return AgencyIndex(agencies), info
 
 
 def build_context(settings: Settings, today: Callable[[], dt.date] = dt.date.today) -> FlowContext:
