@@ -81,7 +81,7 @@ def status(turn: Turn) -> StepResult:
 def route_free_text(turn: Turn, ctx: FlowContext, sig: signals.Signals) -> StepResult:
     """A message outside any flow question: decide with the router."""
     text = turn.inbound.text
-    route = router.classify(text, ctx)
+    route = router.classify(text, ctx, sig)
     if route.intent == "greeting":
         return main_menu(ctx)
     if route.intent == "human":
@@ -179,7 +179,7 @@ def _step(turn: Turn, ctx: FlowContext) -> StepResult:
     if not text and evidence:
         return report.start(None, None)
     if state.flow == "faq" and state.step == "ask" and norm:
-        route = router.classify(text, ctx)
+        route = router.classify(text, ctx, sig)
         if route.intent in ("faq", "out_of_scope"):
             # the person chose "ask about procedures": the topic is in scope, only confidence counts
             hits = list(route.hits)

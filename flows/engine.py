@@ -124,10 +124,10 @@ class Engine:
 
     def _flooding(self, s, conversation_id: int, turn: Turn) -> bool:  # type: ignore[no-untyped-def]
         """Too many messages this minute, and none of them signals danger (danger is never held back)."""
-        if signals.read(turn.inbound.text).is_emergency:
-            return False
         since = turn.now - dt.timedelta(minutes=1)
-        return repo.inbound_count_since(s, conversation_id=conversation_id, since=since) > self.messages_per_minute
+        if repo.inbound_count_since(s, conversation_id=conversation_id, since=since) <= self.messages_per_minute:
+            return False
+        return not signals.read(turn.inbound.text).is_emergency
 
     def _slow_down(self, turn: Turn) -> StepResult:
         """Keep the state, store the message, and say so once a minute rather than answering each one."""

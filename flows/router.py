@@ -117,8 +117,9 @@ def faq_decision(norm: str, hits: list[Hit], ctx: FlowContext) -> tuple[str, flo
     return "out_of_scope", conf
 
 
-def classify(text: str, ctx: FlowContext) -> Route:
-    sig = signals.read(text)
+def classify(text: str, ctx: FlowContext, sig: signals.Signals | None = None) -> Route:
+    """The intent of a message; `sig` when the caller already read the message's signals."""
+    sig = sig or signals.read(text)
     norm = sig.text
     if not norm.strip():
         return Route("out_of_scope", 0.0, sig)
