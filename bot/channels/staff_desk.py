@@ -6,15 +6,25 @@ kept in Case.telegram_thread_id. What the reporter writes later (WhatsApp or Tel
 mirrored into the thread, with SLA reminders. In a case's thread:
 
     any text   goes to the reporter, exactly as a console reply (storage.cases.reply_as_officer)
+    a file     its caption goes as text; the file itself does not (the reply path is text only),
+               and the officer is told so in the thread
     /ambil     claims the case          /selesai   resolves it (the reporter is asked for a rating)
 
 Only members of the staff chat (getChatMember) whose Telegram account is linked to an active
 officer (Officer.telegram_user_id) are obeyed; anyone else gets a polite refusal.
 
-Announcements come from a sweep of open cases without a thread, run when the engine reports
-a new case (`on_case_event`, called after commit) and every SWEEP_SECONDS, so a case is
-announced even if the process restarted in between. Multi-worker note: the sweep holds an
-in-process lock only, so run the desk in one process (as the scheduler).
+When a case is resolved or closed — with /selesai, from the console, by anything else — its
+thread gets a note saying who finished it, and its topic a ✅ before its name and is closed
+(editForumTopic, closeForumTopic). Should a case with a closed topic become open again, the
+topic is reopened. What the desk did last to a topic is a case event (TOPIC_CLOSED /
+TOPIC_REOPENED), so a restart neither repeats nor forgets it; a topic that cannot be changed
+(no topics, no right to manage them) gets the note only.
+
+Announcements and topic changes come from a sweep, run when the engine reports a new case
+(`on_case_event`, called after commit), after /selesai, and every SWEEP_SECONDS, so nothing is
+missed when the change came from another process (the console) or the process restarted in
+between. Multi-worker note: the sweep holds an in-process lock only, so run the desk in one
+process (as the scheduler).
 """
 
 from __future__ import annotations
@@ -24,10 +34,11 @@ import datetime as dt
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sqlalchemy import or_
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -38,9 +49,9 @@ from telegram.ext import ContextTypes
 from bot.channels.telegram import describe
 from flows import phrases
 from flows.messages import Inbound
-from storage import cases
+from storage import cases, repo
 from storage.db import unit_of_work
-from storage.models import Case, Contact, Officer, utcnow
+from storage.models import Case, CaseEvent, Contact, Officer, utcnow
 
 if TYPE_CHECKING:
     from bot.channels.telegram import TelegramChannel
@@ -51,6 +62,7 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 30.0
 SWEEP_AGE = dt.timedelta(days=7)  # first start with a desk: recent open cases only, not years of history
 SWEEP_BATCH = 10
+TOPIC_BATCH = 5  # topic changes per sweep: each is up to three calls against the group's ~20/min budget
 MEMBER_TTL = 300.0  # seconds a confirmed membership is trusted (getChatMember counts against the group limit)
 TOPICS_OFF_RETRY = 3600.0
 SEEN_MAX = 2000
@@ -69,6 +81,17 @@ CLAIMED = "Kasus {number} diambil oleh {name}."
 RESOLVED = "Kasus {number} ditandai selesai oleh {name}."
 MIRROR = "💬 Pelapor: {text}"
 ATTACHMENTS = "📎 {count} lampiran (tersimpan di kasus; lihat konsol)"
+DONE = "✅ Kasus {number} {what} oleh {name}. Topik ini ditutup."
+DONE_WHAT = {"resolved": "ditandai selesai", "closed": "ditutup"}
+DONE_PREFIX = "✅ "
+REOPENED = "🔄 Kasus {number} dibuka kembali."
+FILE_NOT_SENT = ("📎 Lampiran ini tidak diteruskan ke pelapor: dari sini hanya teks yang bisa dikirim. "
+                 "Tulis isinya sebagai pesan teks bila perlu.")
+FILE_CAPTION_ONLY = ("📎 Keterangannya sudah diteruskan ke pelapor, tetapi lampirannya tidak: dari sini hanya teks "
+                     "yang bisa dikirim.")
+# case events: what the desk last did to a case's topic (the audit trail doubles as the desk's memory)
+TOPIC_CLOSED = "telegram_topic_closed"
+TOPIC_REOPENED = "telegram_topic_reopened"
 NOTICES = {
     "sla_reminder": "⏰ Kasus {number} belum diambil dan sudah melewati batas waktu (SLA). Mohon segera /ambil.",
     "escalated_to_supervisor": "⚠️ Kasus {number} diteruskan ke supervisor karena belum ditangani.",
@@ -80,7 +103,7 @@ RATING_PROMPT = cases.RatingPrompt(text=phrases.RATING_ASK,
 
 @dataclass(frozen=True)
 class DeskEvent:
-    kind: str  # created | message | sla_reminder | escalated_to_supervisor
+    kind: str  # created | message | sla_reminder | escalated_to_supervisor | finished
     case_number: str
     text: str = ""
 
@@ -96,8 +119,26 @@ class CaseCard:
     channel: str
 
 
+@dataclass(frozen=True)
+class TopicChange:
+    """A case whose thread does not show its status yet: finished (mark it done) or open again (reopen it)."""
+
+    card: CaseCard
+    thread_id: int
+    status: str
+    by: str = ""  # who finished the case, as the note names them
+
+    @property
+    def finished(self) -> bool:
+        return self.status in cases.CLOSED_STATUSES
+
+
 def topic_name(card: CaseCard) -> str:
     return f"{'🆘 ' if card.emergency else ''}{card.number} · {card.category}"[:128]
+
+
+def done_note(change: TopicChange) -> str:
+    return DONE.format(number=change.card.number, what=DONE_WHAT.get(change.status, "ditutup"), name=change.by)
 
 
 def announcement(card: CaseCard, in_topic: bool) -> str:
@@ -131,8 +172,11 @@ def unannounced(db, limit: int = SWEEP_BATCH) -> list[CaseCard]:  # type: ignore
                       .where(col(Case.status).in_(cases.OPEN_STATUSES), col(Case.telegram_thread_id).is_(None),
                              col(Case.created_at) >= utcnow() - SWEEP_AGE)
                       .order_by(col(Case.priority_rank), col(Case.id)).limit(limit)).all()
-        return [CaseCard(c.id, c.number, c.priority, c.category, c.emergency, c.summary, channel)  # type: ignore[arg-type]
-                for c, channel in rows]
+        return [_card(c, channel) for c, channel in rows]
+
+
+def _card(c: Case, channel: str) -> CaseCard:
+    return CaseCard(c.id, c.number, c.priority, c.category, c.emergency, c.summary, channel)  # type: ignore[arg-type]
 
 
 def store_thread(db, case_id: int, thread_id: int) -> bool:  # type: ignore[no-untyped-def]
@@ -156,6 +200,44 @@ def open_case_thread(db, number: str) -> int | None:  # type: ignore[no-untyped-
     with Session(db) as s:
         return s.exec(select(Case.telegram_thread_id).where(Case.number == number,
                                                             col(Case.status).in_(cases.OPEN_STATUSES))).first()
+
+
+def _last_topic_mark():  # type: ignore[no-untyped-def]
+    """What the desk last did to the case's topic (None: nothing yet); per case, on ix_case_event_case_id."""
+    return (select(CaseEvent.kind).where(col(CaseEvent.case_id) == col(Case.id),
+                                         col(CaseEvent.kind).in_((TOPIC_CLOSED, TOPIC_REOPENED)))
+            .order_by(col(CaseEvent.id).desc()).limit(1).correlate(Case).scalar_subquery())
+
+
+def _finished_by(s: Session, case_id: int) -> str:
+    # the last status change of a finished case is the one that finished it (resolved/closed are final)
+    actor = s.exec(select(CaseEvent.actor).where(CaseEvent.case_id == case_id, CaseEvent.kind == "status")
+                   .order_by(col(CaseEvent.id).desc()).limit(1)).first()
+    officer = s.exec(select(Officer).where(Officer.username == actor)).first() if actor else None
+    return _officer_name(officer) if officer is not None else "petugas"
+
+
+def topic_changes(db, limit: int = TOPIC_BATCH) -> list[TopicChange]:  # type: ignore[no-untyped-def]
+    """Announced cases whose thread is behind their status, the most recently finished first."""
+    mark = _last_topic_mark()
+    with Session(db) as s:
+        announced = (select(Case, Contact.channel).join(Contact, col(Contact.id) == col(Case.contact_id))
+                     .where(col(Case.telegram_thread_id).is_not(None)))
+        # resolved_at bounds the scan: recently finished cases only, not years of history on a first start
+        finished = s.exec(announced.where(col(Case.status).in_(cases.CLOSED_STATUSES),
+                                          col(Case.resolved_at) >= utcnow() - SWEEP_AGE,
+                                          or_(mark.is_(None), mark == TOPIC_REOPENED))
+                          .order_by(col(Case.resolved_at).desc()).limit(limit)).all()
+        reopened = s.exec(announced.where(col(Case.status).in_(cases.OPEN_STATUSES), mark == TOPIC_CLOSED)
+                          .order_by(col(Case.id)).limit(limit)).all()
+        return [TopicChange(_card(c, channel), c.telegram_thread_id, c.status,  # type: ignore[arg-type]
+                            _finished_by(s, c.id) if c.status in cases.CLOSED_STATUSES else "")  # type: ignore[arg-type]
+                for c, channel in [*finished, *reopened][:limit]]
+
+
+def mark_topic(db, case_id: int, kind: str, detail: str) -> None:  # type: ignore[no-untyped-def]
+    with unit_of_work(db) as s:
+        repo.add_case_event(s, case_id=case_id, kind=kind, actor="bot", detail=detail)
 
 
 def officer_for_telegram(db, user_id: int) -> int | None:  # type: ignore[no-untyped-def]
@@ -210,6 +292,9 @@ class StaffDesk:
         self._members: dict[int, float] = {}
         self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
         self._topics_off_until = 0.0
+        # case id -> the done note is out (True: in a topic); only so that a retry after a failed
+        # rename/close does not post the note twice; the case event is what lasts
+        self._noted: dict[int, bool] = {}
 
     # -- announcements --
 
@@ -227,7 +312,7 @@ class StaffDesk:
         if text:
             self._events.put_nowait(DeskEvent("message", case_number, MIRROR.format(text=text)))
 
-    async def run_forever(self, interval: float = SWEEP_SECONDS) -> None:
+    async def run_forever(self, interval: float | None = None) -> None:
         self._loop = asyncio.get_running_loop()
         event: DeskEvent | None = None
         while True:
@@ -238,12 +323,16 @@ class StaffDesk:
                         await self._post(event.case_number, event.text)
                     elif event is not None and event.kind in NOTICES:
                         await self._post(event.case_number, NOTICES[event.kind].format(number=event.case_number))
+                    # after the posts: a message that came just before the case ended lands before the note
+                    await self.update_topics()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the desk must survive a hiccup; the next sweep retries
                 log.error("staff desk sweep failed: %s", describe(exc))
             try:
-                async with asyncio.timeout(interval):  # not wait_for: on 3.11 it can lose a cancel
+                # SWEEP_SECONDS is read here rather than bound as a default, so tests can shorten it;
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can lose a cancel
+                async with asyncio.timeout(SWEEP_SECONDS if interval is None else interval):
                     event = await self._events.get()
             except TimeoutError:
                 event = None
@@ -288,51 +377,151 @@ class StaffDesk:
         thread_id = await asyncio.to_thread(open_case_thread, self.service.db, number)
         if thread_id is None:
             return
+        try:
+            await self._send_in_thread(thread_id, text)
+        except TelegramError as exc:
+            log.warning("case %s: staff chat post failed: %s", number, type(exc).__name__)
+
+    async def _send_in_thread(self, thread_id: int, text: str) -> bool:
+        """Post into a case's thread: True when it went into a topic, False as a reply to the announcement."""
         bot = self.channel.app.bot
         try:
             await bot.send_message(chat_id=self.chat_id, text=text, message_thread_id=thread_id)
+            return True
         except BadRequest:
             # a reply-thread case (no topics): answer the announcement, which keeps the thread together
+            await bot.send_message(chat_id=self.chat_id, text=text, reply_to_message_id=thread_id)
+            return False
+
+    # -- topics follow the case's status --
+
+    async def update_topics(self) -> int:
+        """Mark the threads of finished cases done, reopen those of cases open again; how many were changed."""
+        async with self._lock:
+            changes = await asyncio.to_thread(topic_changes, self.service.db)
+            done = 0
+            for change in changes:
+                done += await (self._finish_topic(change) if change.finished else self._reopen_topic(change))
+            return done
+
+    async def _finish_topic(self, change: TopicChange) -> bool:
+        """A note saying who finished the case, then ✅ in the topic's name and the topic closed.
+
+        The note goes first, while the topic is surely open to it. Renaming and closing are best
+        effort: refused (no topics, no right to manage them) is final; a failure that may pass
+        (network, flood wait) leaves the case for the next sweep, which does not repeat the note.
+        """
+        card, thread_id = change.card, change.thread_id
+        in_topic = self._noted.get(card.id)
+        if in_topic is None:
             try:
-                await bot.send_message(chat_id=self.chat_id, text=text, reply_to_message_id=thread_id)
+                in_topic = await self._send_in_thread(thread_id, done_note(change))
+            except BadRequest as exc:  # the thread is gone (topic or announcement deleted): nothing to mark
+                log.info("case %s: done note refused (%s)", card.number, exc.message[:100])
+                in_topic = False
             except TelegramError as exc:
-                log.warning("case %s: staff chat post failed: %s", number, type(exc).__name__)
+                log.warning("case %s: thread not marked done yet: %s", card.number, type(exc).__name__)
+                return False
+            self._noted[card.id] = in_topic
+        closed: bool | None = False
+        if in_topic:  # a reply thread (no topics) has nothing to rename or close
+            bot = self.channel.app.bot
+            if await self._topic_op(card.number, "rename", bot.edit_forum_topic, message_thread_id=thread_id,
+                                    name=(DONE_PREFIX + topic_name(card))[:128]) is None:
+                return False
+            closed = await self._topic_op(card.number, "close", bot.close_forum_topic, message_thread_id=thread_id)
+            if closed is None:
+                return False
+        detail = "topik Telegram ditandai selesai dan ditutup" if closed else "utas Telegram diberi catatan selesai"
+        await asyncio.to_thread(mark_topic, self.service.db, card.id, TOPIC_CLOSED, detail)
+        self._noted.pop(card.id, None)
+        log.info("case %s: staff thread marked done", card.number)
+        return True
+
+    async def _reopen_topic(self, change: TopicChange) -> bool:
+        """A finished case is open again: the topic is reopened, renamed back and says so."""
+        card, thread_id = change.card, change.thread_id
+        bot = self.channel.app.bot
+        if await self._topic_op(card.number, "reopen", bot.reopen_forum_topic, message_thread_id=thread_id) is None:
+            return False
+        if await self._topic_op(card.number, "rename", bot.edit_forum_topic, message_thread_id=thread_id,
+                                name=topic_name(card)) is None:
+            return False
+        try:  # last: reopening and renaming again are harmless, a second note is not
+            await self._send_in_thread(thread_id, REOPENED.format(number=card.number))
+        except BadRequest as exc:
+            log.info("case %s: reopen note refused (%s)", card.number, exc.message[:100])
         except TelegramError as exc:
-            log.warning("case %s: staff chat post failed: %s", number, type(exc).__name__)
+            log.warning("case %s: thread not reopened yet: %s", card.number, type(exc).__name__)
+            return False
+        await asyncio.to_thread(mark_topic, self.service.db, card.id, TOPIC_REOPENED, "topik Telegram dibuka kembali")
+        log.info("case %s: staff topic reopened", card.number)
+        return True
+
+    async def _topic_op(self, number: str, what: str, call: Callable[..., Awaitable[bool]], **kwargs: object
+                        ) -> bool | None:
+        """One topic call: True done, False refused for good (so carry on without it), None worth a retry."""
+        try:
+            await call(chat_id=self.chat_id, **kwargs)
+        except BadRequest as exc:
+            if "not_modified" in exc.message.lower():  # already so, e.g. a retry after a lost answer
+                return True
+            log.info("case %s: topic %s refused (%s)", number, what, exc.message[:100])
+            return False
+        except TelegramError as exc:
+            log.warning("case %s: topic %s failed: %s", number, what, type(exc).__name__)
+            return None
+        return True
 
     # -- officers in the staff chat --
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """An officer's text in a case thread goes to the reporter, like a console reply."""
+        """An officer's text (or a file's caption) in a case thread goes to the reporter, like a console reply."""
         found = await self._case_and_officer(update, quiet_outside_case=True)
         if found is None:
             return
         (case_id, _number), officer_id, msg = found
-        try:
-            await asyncio.to_thread(reply, self.service.db, case_id, officer_id, msg.text or "",
-                                    f"tgstaff:{msg.chat_id}:{msg.message_id}")
-        except cases.CaseError as exc:
-            self._remember(msg)
-            await self._say(msg, NOT_SENT.format(reason=exc))
-            return
+        text = (msg.text or msg.caption or "").strip()
+        has_file = msg.effective_attachment is not None
+        relayed = False
+        if text or not has_file:
+            try:
+                relayed = await asyncio.to_thread(reply, self.service.db, case_id, officer_id, text,
+                                                  f"tgstaff:{msg.chat_id}:{msg.message_id}")
+            except cases.CaseError as exc:
+                self._remember(msg)
+                await self._say(msg, NOT_SENT.format(reason=exc))
+                return
+            if not relayed:  # a redelivery another worker handled: it relayed and answered already
+                self._remember(msg)
+                return
+            self.poke()
         self._remember(msg)
-        self.poke()
+        if has_file:
+            # the console reply path (outbox) carries text only; saying so beats a file that silently vanished
+            await self._say(msg, FILE_CAPTION_ONLY if relayed else FILE_NOT_SENT)
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/ambil and /selesai in a case thread."""
         found = await self._case_and_officer(update, quiet_outside_case=False)
         if found is None:
             return
-        (case_id, _number), officer_id, msg = found
+        (case_id, number), officer_id, msg = found
         command = (msg.text or "/").split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
         action = claim if command == "ambil" else resolve
         try:
             text = await asyncio.to_thread(action, self.service.db, case_id, officer_id)
         except cases.CaseError as exc:
-            text = CANNOT.format(reason=exc)
-        else:
-            self.poke()  # resolving queues the rating question for the reporter
+            self._remember(msg)
+            await self._say(msg, CANNOT.format(reason=exc))
+            return
         self._remember(msg)
+        self.poke()  # resolving queues the rating question for the reporter
+        if action is resolve:
+            # the sweep answers with the done note (who resolved it) and closes the topic, as for a
+            # case resolved in the console: one message, not a reply and then a note
+            self._events.put_nowait(DeskEvent("finished", number))
+            return
         await self._say(msg, text)
 
     async def _case_and_officer(self, update: Update, *, quiet_outside_case: bool

@@ -270,7 +270,9 @@ class TelegramChannel:
         staff = filters.Chat(chat_id=desk.chat_id) & filters.UpdateType.MESSAGE
         # group -1: the staff chat is handled before (and instead of) the private-chat handlers
         self.app.add_handler(CommandHandler(["ambil", "selesai"], desk.on_command, filters=staff), group=-1)
-        self.app.add_handler(MessageHandler(staff & filters.TEXT & ~filters.COMMAND, desk.on_message), group=-1)
+        # files too: the desk relays a caption and tells the officer the file itself did not go
+        self.app.add_handler(MessageHandler(staff & (filters.TEXT | filters.ATTACHMENT) & ~filters.COMMAND,
+                                            desk.on_message), group=-1)
 
     # -- handlers (one line of work each: convert, hand over) --
 

@@ -2,7 +2,9 @@
 
 Serves POST /bot<token>/<method> (form-encoded or JSON, as PTB sends them) and
 GET /file/bot<token>/<path>. Records every call; can fail the next N calls (HTTP 500) or
-answer them 429 with retry_after; queues updates for getUpdates (polling).
+answer them 429 with retry_after; queues updates for getUpdates (polling). Forum topics keep
+their name and open/closed state (`topics`); `manage_topics=False` takes the bot's right to
+manage topics away: creating, editing, closing and reopening them are refused.
 """
 
 from __future__ import annotations
@@ -37,15 +39,18 @@ class _Failure:
     retry_after: int | None = None
     description: str = "Internal Server Error"
     methods: tuple[str, ...] | None = None
+    match: dict[str, Any] = field(default_factory=dict)  # only calls with these parameters
 
 
 @dataclass
 class FakeTelegram:
     token: str = "123456:TEST-token_abc"
     forum: bool = True
+    manage_topics: bool = True
     members: dict[int, str] = field(default_factory=dict)  # user id -> status (default "left")
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file_id -> (path, bytes)
     calls: list[Call] = field(default_factory=list)
+    topics: dict[int, dict[str, Any]] = field(default_factory=dict)  # thread id -> {"name", "closed"}
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -71,9 +76,10 @@ class FakeTelegram:
         self._server.shutdown()
         self._server.server_close()
 
-    def fail_next(self, n: int, status: int = 500, methods: tuple[str, ...] | None = ("sendMessage",)) -> None:
+    def fail_next(self, n: int, status: int = 500, methods: tuple[str, ...] | None = ("sendMessage",),
+                  **match: Any) -> None:
         with self._lock:
-            self._failures += [_Failure(status, methods=methods) for _ in range(n)]
+            self._failures += [_Failure(status, methods=methods, match=match) for _ in range(n)]
 
     def rate_limit_next(self, n: int, retry_after: int = 1, methods: tuple[str, ...] | None = ("sendMessage",)) -> None:
         with self._lock:
@@ -106,7 +112,8 @@ class FakeTelegram:
         with self._lock:
             self.calls.append(Call(method, params))
             for i, failure in enumerate(self._failures):
-                if failure.methods is None or method in failure.methods:
+                if ((failure.methods is None or method in failure.methods)
+                        and all(str(params.get(k)) == str(v) for k, v in failure.match.items())):
                     del self._failures[i]
                     body: dict[str, Any] = {"ok": False, "error_code": failure.status,
                                             "description": failure.description}
@@ -147,7 +154,44 @@ class FakeTelegram:
     def _api_createForumTopic(self, p: dict[str, Any]) -> dict[str, Any]:
         if not self.forum:
             raise _ApiError(400, "Bad Request: the chat is not a forum")
-        return {"message_thread_id": next(self._thread_ids), "name": p["name"], "icon_color": 7322096}
+        if not self.manage_topics:
+            raise _ApiError(400, "Bad Request: not enough rights to create a topic")
+        thread_id = next(self._thread_ids)
+        with self._lock:
+            self.topics[thread_id] = {"name": p["name"], "closed": False}
+        return {"message_thread_id": thread_id, "name": p["name"], "icon_color": 7322096}
+
+    def _topic(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not self.forum:
+            raise _ApiError(400, "Bad Request: the chat is not a forum")
+        topic = self.topics.get(int(p["message_thread_id"]))
+        if topic is None:
+            raise _ApiError(400, "Bad Request: message thread not found")
+        if not self.manage_topics:
+            raise _ApiError(400, "Bad Request: not enough rights to manage topics")
+        return topic
+
+    def _api_editForumTopic(self, p: dict[str, Any]) -> bool:
+        with self._lock:
+            topic = self._topic(p)
+            if p.get("name") in (None, topic["name"]):
+                raise _ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED")
+            topic["name"] = p["name"]
+        return True
+
+    def _api_closeForumTopic(self, p: dict[str, Any]) -> bool:
+        return self._set_closed(p, True)
+
+    def _api_reopenForumTopic(self, p: dict[str, Any]) -> bool:
+        return self._set_closed(p, False)
+
+    def _set_closed(self, p: dict[str, Any], closed: bool) -> bool:
+        with self._lock:
+            topic = self._topic(p)
+            if topic["closed"] == closed:
+                raise _ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED")
+            topic["closed"] = closed
+        return True
 
     def _api_getChatMember(self, p: dict[str, Any]) -> dict[str, Any]:
         user_id = int(p["user_id"])
