@@ -57,7 +57,8 @@ EVENT_LABELS = {
     "replied": "Dibalas", "note": "Catatan", "status": "Status diubah", "referral": "Dirujuk",
     "sla_reminder": "Pengingat SLA", "escalated_to_supervisor": "Dieskalasi ke supervisor",
     "escalated": "Dinaikkan ke darurat", "message": "Laporan tambahan", "rated": "Dinilai pelapor",
-    "rating_skipped": "Penilaian tidak diminta",
+    "rating_skipped": "Penilaian tidak diminta", "telegram_topic_closed": "Topik Telegram ditutup",
+    "telegram_topic_reopened": "Topik Telegram dibuka kembali",
 }
 DELIVERY_LABELS = {"pending": "dalam antrean kirim", "sent": "terkirim", "delivered": "diterima",
                    "undelivered": "belum terkirim"}

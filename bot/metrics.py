@@ -1,6 +1,6 @@
 """Prometheus metrics at /metrics.
 
-Counters and the latency histogram are per process; the gauges (outbox backlog,
+Counters and the latency histogram are per process; the gauges (inbox and outbox backlog,
 undelivered replies, open cases by priority, SLA breaches) are read from the database at
 scrape time, so they are right whichever worker is scraped.
 """
@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from flows.engine import Handled
 from flows.messages import Inbound
+from storage import inbox
 from storage.models import Case, Outbox, utcnow
 
 
@@ -33,6 +34,10 @@ class DatabaseGauges:
                 col(Case.status).in_(("new", "claimed", "waiting"))).group_by(Case.priority)).all())
             breaches = s.exec(select(func.count()).select_from(Case).where(
                 Case.status == "new", Case.sla_due_at < utcnow())).one()
+            waiting, oldest = inbox.backlog(s)
+        yield GaugeMetricFamily("helpdesk_inbox_backlog", "Acknowledged deliveries not handled yet", value=waiting)
+        yield GaugeMetricFamily("helpdesk_inbox_oldest_seconds", "Age of the oldest delivery not handled yet",
+                                value=(utcnow() - oldest).total_seconds() if oldest else 0.0)
         yield GaugeMetricFamily("helpdesk_outbox_backlog", "Replies waiting to be sent", value=backlog)
         yield GaugeMetricFamily("helpdesk_undelivered_replies", "Replies given up on after the last try",
                                 value=undelivered)

@@ -22,7 +22,7 @@ from flows.context import FlowContext
 from flows.messages import Inbound, Outbound
 from flows.state import (AttachEvidence, CaseView, EraseMyData, EscalateCase, OpenCase, RecordFeedback, RecordRating,
                          RecordUnanswered, RelayToCase, State, StepResult, Turn)
-from storage import privacy, repo
+from storage import inbox, privacy, repo
 from storage.db import unit_of_work
 from storage.models import Case, utcnow
 
@@ -61,16 +61,17 @@ class Engine:
         self.observers: list[Callable[[Inbound, Handled, float], None]] = []
         self.on_case_event = on_case_event  # (kind, case_number) after commit: live queue, staff chat
 
-    def handle(self, inbound: Inbound) -> Handled:
+    def handle(self, inbound: Inbound, inbox_id: int | None = None) -> Handled:
+        """Handle one delivery; `inbox_id` is its inbox row, dequeued in the same transaction."""
         inbound = dataclasses.replace(inbound, text=clean_text(inbound.text)[:MAX_TEXT],
                                       display_name=clean_text(inbound.display_name)[:200],
                                       message_ref=clean_text(inbound.message_ref)[:200])
-        dedupe_key = f"{inbound.channel}:{inbound.message_ref}"
+        dedupe_key = inbound.dedupe_key
         started = time.perf_counter()
         try:
-            result = self._handle(inbound, dedupe_key)
+            result = self._handle(inbound, dedupe_key, inbox_id)
         except IntegrityError:
-            if not self._seen(dedupe_key):
+            if not self._seen(dedupe_key, inbox_id):
                 raise  # not a duplicate: the caller answers 5xx and the channel redelivers; nothing is lost
             result = Handled(duplicate=True)  # a copy of this delivery committed first, at the same moment
         for observe in self.observers:
@@ -79,12 +80,17 @@ class Engine:
             self.on_case_event("created", result.case_number)
         return result
 
-    def _seen(self, dedupe_key: str) -> bool:
+    def _seen(self, dedupe_key: str, inbox_id: int | None) -> bool:
         with unit_of_work(self.db) as s:
-            return repo.inbound_seen(s, dedupe_key=dedupe_key)
+            seen = repo.inbound_seen(s, dedupe_key=dedupe_key)
+            if seen and inbox_id is not None:
+                inbox.done(s, item_id=inbox_id)
+            return seen
 
-    def _handle(self, inbound: Inbound, dedupe_key: str) -> Handled:
+    def _handle(self, inbound: Inbound, dedupe_key: str, inbox_id: int | None) -> Handled:
         with unit_of_work(self.db) as s:
+            if inbox_id is not None:
+                inbox.done(s, item_id=inbox_id)
             contact = repo.contact_for_update(s, urn=inbound.urn, channel=inbound.channel, address=inbound.user_ref,
                                               display_name=inbound.display_name)
             if repo.inbound_seen(s, dedupe_key=dedupe_key):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,23 @@ class Inbound:
     @property
     def urn(self) -> str:
         return f"{self.channel}:{self.user_ref}"
+
+    @property
+    def dedupe_key(self) -> str:
+        """Unique per delivery: a channel's retry of it carries the same key."""
+        return f"{self.channel}:{self.message_ref}"
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe copy, to keep a delivery in the inbox until it is handled."""
+        return {"channel": self.channel, "user_ref": self.user_ref, "message_ref": self.message_ref,
+                "text": self.text, "display_name": self.display_name, "received_at": self.received_at.isoformat(),
+                "media": [[m.kind, m.ref, m.content_type] for m in self.media]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Inbound:
+        return cls(data["channel"], data["user_ref"], data["message_ref"], data.get("text", ""),
+                   tuple(MediaRef(*m) for m in data.get("media", ())),
+                   dt.datetime.fromisoformat(data["received_at"]), data.get("display_name", ""))
 
 
 @dataclass(frozen=True)

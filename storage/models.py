@@ -77,6 +77,29 @@ class Outbox(SQLModel, table=True):
     sent_at: Optional[dt.datetime] = None
 
 
+class InboxItem(SQLModel, table=True):
+    """A delivery acknowledged to its channel and not handled yet.
+
+    The webhook writes it (a unique dedupe key drops a retried delivery) and answers at once;
+    the inbox processor hands it to the engine, whose transaction deletes it. So nothing that
+    was acknowledged is lost, and the row holds a person's message only until it is handled.
+    `order_key` (the person's URN) keeps one person's messages in arrival order.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_order", "order_key", "id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=250, unique=True)
+    order_key: str = Field(max_length=200)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    tries: int = 0
+    claimed_by: Optional[str] = Field(default=None, max_length=60)
+    claimed_until: Optional[dt.datetime] = None  # a worker that died lets go of its rows when this passes
+    next_attempt_at: dt.datetime = Field(default_factory=utcnow)
+    last_error: str = Field(default="", max_length=300)
+    received_at: dt.datetime = Field(default_factory=utcnow)
+
+
 class Feedback(SQLModel, table=True):
     """"Apakah jawaban ini membantu?" — one row per answer a person rated."""
 

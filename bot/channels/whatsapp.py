@@ -2,9 +2,10 @@
 
 In: POST /webhooks/whatsapp (form-encoded, `X-Twilio-Signature` over HELPDESK_PUBLIC_URL + path +
 query, so it validates behind a TLS-terminating proxy). Nothing is stored before the signature
-is checked. The engine drops a retried MessageSid (also two deliveries at the same moment: the
-dedupe key is unique), and the webhook answers an empty `<Response/>`; replies go through the
-outbox and `WhatsAppSender` (the sync twilio client in a worker thread).
+is checked. Then the delivery is stored in the inbox (bot.inbox; a retried MessageSid is
+dropped there, also two deliveries at the same moment: the key is unique) and the webhook
+answers an empty `<Response/>` at once; the inbox processor runs the engine, and the replies
+go through the outbox and `WhatsAppSender` (the sync twilio client in a worker thread).
 
 Out of the window (no message from the person in the last 24 h) WhatsApp accepts only an
 approved template. The first such message sends the template (config `whatsapp:`); it and any
@@ -37,6 +38,7 @@ from twilio.rest import Client
 
 from bot.channels import BadWebhook, media_type, read_limited, split_text
 from bot.channels.media import MediaError, accepted, normalise_type
+from bot.inbox import accept
 from bot.outbox import OutMessage, SendError, Sent, mark_status
 from flows.messages import Button, Inbound, MediaRef, Outbound
 from storage import repo
@@ -374,14 +376,12 @@ async def whatsapp_inbound(request: Request) -> Response:
     except BadWebhook as exc:
         return _reject(exc.status, str(exc))
     try:
-        handled = await asyncio.to_thread(runtime.service.engine.handle, inbound)
+        stored = await asyncio.to_thread(accept, runtime.service.db, inbound)
     except SQLAlchemyError as exc:  # the database is down: Twilio retries the webhook later
         log.error("whatsapp inbound not stored: %s", type(exc).__name__)
         return PlainTextResponse("temporarily unavailable", status_code=503)
-    if not handled.duplicate:
-        await runtime.after_inbound(inbound, handled)
-        await asyncio.to_thread(release_held, runtime.service.db, urn=inbound.urn)
-        runtime.poke()
+    if stored:
+        runtime.inbox_poke()
     return Response(TWIML_EMPTY, media_type="application/xml")
 
 

@@ -7,6 +7,7 @@ adds the webhook routes of those that are on, and wraps the app's lifespan so th
     the WhatsApp sender and media fetcher (twilio REST client, httpx),
     the Telegram Application (PTB; polling or webhook) and, with telegram.staff_chat_id, the staff desk,
     the outbox Dispatcher with the senders of the channels that are on (`run_forever`),
+    the inbox processor, which hands stored webhook deliveries to the engine,
     a sweep of evidence files not yet downloaded
 
 start after the app's own startup and stop before its shutdown. Webhook handlers reach all of
@@ -31,6 +32,7 @@ from bot.channels import telegram as telegram_channel
 from bot.channels import whatsapp as whatsapp_channel
 from bot.channels.media import EvidenceStore, Fetcher
 from bot.channels.staff_desk import StaffDesk
+from bot.inbox import InboxProcessor
 from bot.outbox import Dispatcher, Sender
 from bot.settings import PROJECT_ROOT, Settings
 from flows.engine import Handled
@@ -39,6 +41,7 @@ from flows.messages import Inbound
 log = logging.getLogger(__name__)
 
 DISPATCH_INTERVAL = 2.0  # seconds between outbox sweeps when nothing pokes the dispatcher
+INBOX_INTERVAL = 1.0  # seconds between inbox sweeps: rows another worker stored, or left by one that died
 STOP_TIMEOUT = 10.0  # seconds the background tasks get to end at shutdown
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
 
@@ -97,12 +100,25 @@ class Runtime:
         self.desk: StaffDesk | None = None
         self.dispatcher: Dispatcher | None = None
         self.evidence: EvidenceStore | None = None
+        self.inbox: InboxProcessor | None = None
         self._tasks: list[asyncio.Task[Any]] = []
         self._previous_hook: Callable[[str, str], None] | None = None
 
     def poke(self) -> None:
         if self.dispatcher is not None:
             self.dispatcher.poke()
+
+    def inbox_poke(self) -> None:
+        if self.inbox is not None:
+            self.inbox.poke()
+
+    async def after_delivery(self, inbound: Inbound, handled: Handled) -> None:
+        """The inbox processor handled a stored delivery."""
+        await self.after_inbound(inbound, handled)
+        if inbound.channel == "whatsapp":
+            # the person wrote, so the 24-hour window is open again: send what waited for it
+            await asyncio.to_thread(whatsapp_channel.release_held, self.service.db, urn=inbound.urn)
+            self.poke()
 
     async def after_inbound(self, inbound: Inbound, handled: Handled) -> None:
         """The engine committed a new message: send its replies now, fetch its files in the background,
@@ -147,8 +163,10 @@ class Runtime:
                                       settings.media.max_bytes, fetchers)
         if self.desk is not None:
             self._hook_case_events(self.desk)
+        self.inbox = InboxProcessor(self.service.db, self.service.engine, self.after_delivery)
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self.dispatcher.run_forever(DISPATCH_INTERVAL), name="outbox"))
+        self._tasks.append(loop.create_task(self.inbox.run_forever(INBOX_INTERVAL), name="inbox"))
         if self.telegram is not None:
             await self.telegram.start()
         if self.desk is not None:

@@ -82,6 +82,18 @@ def test_metrics_count_messages_and_read_cases_from_the_database(client) -> None
     assert "helpdesk_outbox_backlog" in body
 
 
+def test_metrics_show_deliveries_waiting_in_the_inbox(client) -> None:
+    from bot.inbox import accept
+    from flows.messages import Inbound
+
+    assert "helpdesk_inbox_backlog 0.0" in client.get("/metrics").text
+    accept(client.app.state.service.db, Inbound("whatsapp", "+62811", "SM1", "halo"))  # no channel runs to take it
+    body = client.get("/metrics").text
+    assert "helpdesk_inbox_backlog 1.0" in body
+    age = next(line for line in body.splitlines() if line.startswith("helpdesk_inbox_oldest_seconds "))
+    assert float(age.split()[1]) > 0
+
+
 def test_a_streamed_body_without_length_is_cut_off_at_the_limit(client) -> None:
     def chunks():
         for _ in range(40):

@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from bot.app import create_app
 from bot.channels import split_text, whatsapp
 from storage.db import unit_of_work
-from storage.models import Case, Contact, Evidence, MessageLog, Outbox, utcnow
+from storage.models import Case, Contact, Evidence, InboxItem, MessageLog, Outbox, utcnow
 from tests.channels import (
     PUBLIC_URL,
     TEMPLATE_SID,
@@ -155,9 +155,23 @@ def test_a_forged_webhook_gets_403_and_stores_nothing(client, fake, tamper) -> N
     r = client.post("/webhooks/whatsapp", data=params, headers=headers)
     assert r.status_code == 403
     service = client.app.state.service
-    assert rows(service, Contact) == [] and rows(service, MessageLog) == [] and rows(service, Case) == []
+    assert rows(service, InboxItem) == [] and rows(service, MessageLog) == [] and rows(service, Case) == []
+    assert rows(service, Contact) == []
     settle(fake, 0.2)
     assert fake.attempts == 0
+
+
+def test_a_delivery_left_in_the_inbox_is_handled_when_the_service_starts(wa_settings, service, fake) -> None:
+    """Acknowledged, then the process stopped before handling it: the next start answers it."""
+    from bot.inbox import accept
+    from flows.messages import Inbound
+
+    sender = phone()
+    assert accept(service.db, Inbound("whatsapp", sender, "SM" + uuid.uuid4().hex, "apa syarat jadi pmi?"))
+    with running_app(wa_settings, service):
+        sent = fake.wait_for(1, to=f"whatsapp:{sender}")
+        assert "Syarat menjadi PMI" in sent[0]["Body"]
+        wait_until(lambda: rows(service, InboxItem) == [], what="the inbox to empty")
 
 
 def test_the_query_string_is_part_of_the_signed_url(client, fake) -> None:
@@ -202,7 +216,7 @@ def test_bad_input_gets_4xx_and_stores_nothing(client, name, body, content_type,
     r = client.post("/webhooks/whatsapp", content=body, headers=_signed_raw(body, content_type))
     assert r.status_code == status, r.text
     service = client.app.state.service
-    assert rows(service, Contact) == [] and rows(service, MessageLog) == []
+    assert rows(service, InboxItem) == [] and rows(service, Contact) == [] and rows(service, MessageLog) == []
 
 
 def test_huge_bodies_get_413_with_or_without_content_length(client) -> None:
@@ -216,7 +230,7 @@ def test_huge_bodies_get_413_with_or_without_content_length(client) -> None:
 
     r = client.post("/webhooks/whatsapp", content=chunks(), headers=_signed_raw(b""))
     assert r.status_code == 413
-    assert rows(client.app.state.service, MessageLog) == []
+    assert rows(client.app.state.service, InboxItem) == [] and rows(client.app.state.service, MessageLog) == []
 
 
 def test_status_callback_bad_input(client) -> None:

@@ -1,0 +1,107 @@
+"""The inbox processor: hands acknowledged deliveries to the engine, in order per person.
+
+A webhook stores the delivery (`accept`, one small insert) and answers the channel at once;
+this processor claims the waiting rows (storage.inbox), runs the engine on each in a worker
+thread (the engine dequeues the row in its own transaction) and then calls `after` — send
+the replies, fetch the files, mirror into the staff chat. If the engine fails (the database
+is down) the row goes back in line with a growing delay: an acknowledged message is never
+dropped. Rows left by a process that died are taken again when their lease ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.engine import Engine
+
+from flows.engine import Engine as FlowEngine
+from flows.engine import Handled
+from flows.messages import Inbound
+from storage import inbox
+from storage.db import read_session, unit_of_work
+
+log = logging.getLogger(__name__)
+
+BATCH = 20
+MAX_RETRY_DELAY = 60.0  # seconds; a database outage is retried at least once a minute
+
+After = Callable[[Inbound, Handled], Awaitable[None]]
+
+
+def accept(db: Engine, inbound: Inbound) -> bool:
+    """Store a delivery for the processor; False for a retry of one already stored or handled."""
+    with unit_of_work(db) as s:
+        return inbox.add(s, dedupe_key=inbound.dedupe_key, order_key=inbound.urn, payload=inbound.to_json())
+
+
+def backlog(db: Engine) -> tuple[int, dt.datetime | None]:
+    with read_session(db) as s:
+        return inbox.backlog(s)
+
+
+def retry_delay(tries: int) -> float:
+    return min(MAX_RETRY_DELAY, 0.5 * 2 ** tries)
+
+
+class InboxProcessor:
+    def __init__(self, db: Engine, engine: FlowEngine, after: After) -> None:
+        self.db = db
+        self.engine = engine
+        self.after = after
+        self.worker = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._wake = asyncio.Event()
+
+    def poke(self) -> None:
+        """A delivery was stored: handle it now rather than at the next tick."""
+        self._wake.set()
+
+    def _claim(self) -> list[tuple[int, Inbound, int]]:
+        with unit_of_work(self.db) as s:
+            return [(item.id, Inbound.from_json(item.payload), item.tries)  # type: ignore[misc]
+                    for item in inbox.claim(s, worker=self.worker, limit=BATCH)]
+
+    def _retry(self, item_id: int, tries: int, exc: Exception) -> None:
+        delay = dt.timedelta(seconds=retry_delay(tries))
+        with unit_of_work(self.db) as s:
+            inbox.retry(s, item_id=item_id, error=type(exc).__name__, delay=delay)
+
+    async def process_pending(self) -> int:
+        """Handle everything that is due now; return how many deliveries were handled."""
+        total = 0
+        while batch := await asyncio.to_thread(self._claim):
+            for item_id, inbound, tries in batch:
+                try:
+                    handled = await asyncio.to_thread(self.engine.handle, inbound, item_id)
+                except Exception as exc:  # noqa: BLE001 - the row stays; it is tried again, never dropped
+                    log.error("inbox %s not handled (try %s): %s", item_id, tries + 1, type(exc).__name__)
+                    try:
+                        await asyncio.to_thread(self._retry, item_id, tries, exc)
+                    except Exception as again:  # noqa: BLE001 - the lease runs out and the row is taken again
+                        log.error("inbox %s not put back: %s", item_id, type(again).__name__)
+                    continue
+                total += 1
+                if not handled.duplicate:
+                    try:
+                        await self.after(inbound, handled)
+                    except Exception:  # the message is handled and its replies are in the outbox
+                        log.exception("after-handling step failed for inbox %s", item_id)
+        return total
+
+    async def run_forever(self, interval: float = 2.0) -> None:
+        while True:
+            try:
+                await self.process_pending()
+            except Exception as exc:  # noqa: BLE001 - a database hiccup; the rows wait in the inbox
+                log.error("inbox processing failed: %s", type(exc).__name__)
+            try:  # asyncio.timeout, not wait_for (see bot.outbox.Dispatcher.run_forever)
+                async with asyncio.timeout(interval):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+            self._wake.clear()

@@ -1,0 +1,76 @@
+"""The inbox: deliveries acknowledged to their channel, waiting for the engine.
+
+    add      at the webhook, after the signature check: one small insert, then the 200 goes back
+    claim    by a processor: the oldest waiting message of each person, leased for LEASE
+    done     in the engine's own transaction, so handling and dequeuing commit together
+    retry    when handling failed (the database was down): back in line after a delay
+
+A person's later message is not claimed while an earlier one waits or is being handled, so
+one person's messages reach the engine in the order they arrived, also across workers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import bindparam, delete, exists, func, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, or_, select
+
+from storage.models import InboxItem, MessageLog, utcnow
+from storage.repo import upsert_insert
+
+_TABLE = InboxItem.__table__  # type: ignore[attr-defined]
+LEASE = dt.timedelta(seconds=30)  # far above one message's handling (milliseconds); a dead worker's rows wait this long
+
+
+def add(session: Session, *, dedupe_key: str, order_key: str, payload: dict[str, Any]) -> bool:
+    """Queue a delivery; False when this delivery is already queued or was handled (a channel's retry)."""
+    if session.exec(select(MessageLog.id).where(MessageLog.dedupe_key == dedupe_key)).first() is not None:
+        return False
+    now = utcnow()
+    stmt = (upsert_insert(session)(_TABLE)
+            .values(dedupe_key=dedupe_key, order_key=order_key, payload=payload, tries=0, next_attempt_at=now,
+                    last_error="", received_at=now)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_TABLE.c.id))
+    return session.connection().execute(stmt).first() is not None
+
+
+def claim(session: Session, *, worker: str, limit: int, now: dt.datetime | None = None) -> list[InboxItem]:
+    """Lease the head of each person's line (oldest first) to `worker`."""
+    now = now or utcnow()
+    earlier = aliased(InboxItem)
+    blocked = exists().where(earlier.order_key == InboxItem.order_key, earlier.id < InboxItem.id)
+    query = (select(InboxItem)
+             .where(or_(col(InboxItem.claimed_until).is_(None), col(InboxItem.claimed_until) < now),
+                    col(InboxItem.next_attempt_at) <= now, ~blocked)
+             .order_by(col(InboxItem.id)).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    items = list(session.exec(query))
+    if items:
+        session.execute(update(InboxItem).where(col(InboxItem.id).in_([i.id for i in items]))
+                        .values(claimed_by=worker, claimed_until=now + LEASE))
+    return items
+
+
+_DONE = delete(_TABLE).where(_TABLE.c.id == bindparam("item_id"))  # built once: the engine runs it per message
+
+
+def done(session: Session, *, item_id: int) -> None:
+    session.connection().execute(_DONE, {"item_id": item_id})
+
+
+def retry(session: Session, *, item_id: int, error: str, delay: dt.timedelta) -> None:
+    session.execute(update(InboxItem).where(col(InboxItem.id) == item_id)
+                    .values(tries=InboxItem.tries + 1, claimed_by=None, claimed_until=None,
+                            next_attempt_at=utcnow() + delay, last_error=error[:300]))
+
+
+def backlog(session: Session) -> tuple[int, dt.datetime | None]:
+    """How many deliveries wait, and since when the oldest."""
+    count, oldest = session.exec(select(func.count(), func.min(InboxItem.received_at))).one()
+    if oldest is not None and oldest.tzinfo is None:  # SQLite's min() returns the stored text, naive
+        oldest = oldest.replace(tzinfo=dt.UTC)
+    return int(count), oldest
