@@ -435,21 +435,39 @@ def install(app: FastAPI) -> None:
             return _error_page(request, str(exc.detail), exc.status_code)
         return await http_exception_handler(request, exc)
 
-    @app.middleware("http")
-    async def console_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        if request.url.path.startswith("/console"):
-            # case data must not stay in a shared phone's cache or be framed by another site
-            response.headers["Cache-Control"] = "no-store"
-            response.headers["X-Frame-Options"] = "DENY"
-            response.headers["Referrer-Policy"] = "same-origin"
-            response.headers["X-Content-Type-Options"] = "nosniff"
-            response.headers["Content-Security-Policy"] = (
-                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
-        return response
+    app.add_middleware(ConsoleHeaders)
 
     app.include_router(router)
+
+
+# case data must not stay in a shared phone's cache or be framed by another site
+SECURITY_HEADERS = [
+    (b"cache-control", b"no-store"), (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy", b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                 b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+]
+
+
+class ConsoleHeaders:
+    """Security headers on every /console response. Plain ASGI: the webhooks, which share the
+    app, pay nothing for it (an @app.middleware("http") costs every request a task and a stream)."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+
+    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] != "http" or not scope["path"].startswith("/console"):
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.start":
+                names = {name for name, _ in SECURITY_HEADERS}
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": headers + SECURITY_HEADERS}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _quote(path: str) -> str:

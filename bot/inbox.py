@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -29,15 +30,60 @@ from storage.db import read_session, unit_of_work
 log = logging.getLogger(__name__)
 
 BATCH = 20
+MAX_GROUP = 200  # deliveries stored in one transaction
+BUSY_WINDOW = 0.05  # seconds: a webhook arrived this recently, so a burst is on
 MAX_RETRY_DELAY = 60.0  # seconds; a database outage is retried at least once a minute
 
 After = Callable[[Inbound, Handled], Awaitable[None]]
 
 
-def accept(db: Engine, inbound: Inbound) -> bool:
-    """Store a delivery for the processor; False for a retry of one already stored or handled."""
+def accept_many(db: Engine, deliveries: list[Inbound]) -> list[bool]:
+    """Store deliveries for the processor in one transaction; False for a retry of one already stored or handled."""
     with unit_of_work(db) as s:
-        return inbox.add(s, dedupe_key=inbound.dedupe_key, order_key=inbound.urn, payload=inbound.to_json())
+        return [inbox.add(s, dedupe_key=i.dedupe_key, order_key=i.urn, payload=i.to_json()) for i in deliveries]
+
+
+def accept(db: Engine, inbound: Inbound) -> bool:
+    return accept_many(db, [inbound])[0]
+
+
+class InboxWriter:
+    """Stores the deliveries of concurrent webhook requests together: one transaction for all that
+    arrived while the previous one committed. Each request still answers only after its row is
+    committed; under load this replaces dozens of small write transactions (each waiting for
+    SQLite's one writer and a worker thread) by a few larger ones."""
+
+    def __init__(self, db: Engine) -> None:
+        self.db = db
+        self._waiting: list[tuple[Inbound, asyncio.Future[bool]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.last_arrival = -1e9
+
+    def busy(self) -> bool:
+        """Webhooks are arriving right now."""
+        return time.monotonic() - self.last_arrival < BUSY_WINDOW
+
+    async def accept(self, inbound: Inbound) -> bool:
+        self.last_arrival = time.monotonic()
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((inbound, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await future
+
+    async def _write(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
+            try:
+                stored = await asyncio.to_thread(accept_many, self.db, [inbound for inbound, _ in batch])
+            except Exception as exc:  # noqa: BLE001 - every request of the group answers 503; the channel retries
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), fresh in zip(batch, stored):
+                if not future.done():  # a request whose client went away was cancelled meanwhile
+                    future.set_result(fresh)
 
 
 def backlog(db: Engine) -> tuple[int, dt.datetime | None]:
@@ -55,7 +101,15 @@ class InboxProcessor:
         self.engine = engine
         self.after = after
         self.worker = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.writer = InboxWriter(db)
         self._wake = asyncio.Event()
+
+    async def store(self, inbound: Inbound) -> bool:
+        """Keep a delivery (committed when this returns) and have it handled; False for a retry."""
+        fresh = await self.writer.accept(inbound)
+        if fresh:
+            self.poke()
+        return fresh
 
     def poke(self) -> None:
         """A delivery was stored: handle it now rather than at the next tick."""
@@ -76,6 +130,7 @@ class InboxProcessor:
         total = 0
         while batch := await asyncio.to_thread(self._claim):
             for item_id, inbound, tries in batch:
+                started = time.monotonic()
                 try:
                     handled = await asyncio.to_thread(self.engine.handle, inbound, item_id)
                 except Exception as exc:  # noqa: BLE001 - the row stays; it is tried again, never dropped
@@ -91,6 +146,10 @@ class InboxProcessor:
                         await self.after(inbound, handled)
                     except Exception:  # the message is handled and its replies are in the outbox
                         log.exception("after-handling step failed for inbox %s", item_id)
+                if self.writer.busy():
+                    # during a burst, acknowledging comes first (Twilio gives a webhook 15 s, then
+                    # retries): pause as long as this message took, so acks get at least half the time
+                    await asyncio.sleep(time.monotonic() - started)
         return total
 
     async def run_forever(self, interval: float = 2.0) -> None:

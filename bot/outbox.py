@@ -16,13 +16,20 @@ import random
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from storage.db import unit_of_work
 from storage.models import Outbox, utcnow
 
 log = logging.getLogger(__name__)
+_TABLE = Outbox.__table__  # type: ignore[attr-defined]
+_SENT = (update(_TABLE)
+         .where(_TABLE.c.id == bindparam("message_id"), _TABLE.c.status == "sending",
+                _TABLE.c.next_attempt_at == bindparam("claimed_at"))
+         .values(tries=_TABLE.c.tries + 1, status=bindparam("status"), sent_at=bindparam("sent_at"),
+                 external_id=bindparam("external_id"), last_error=bindparam("last_error")))
 SENDING_TIMEOUT = dt.timedelta(minutes=2)
 BASE_DELAY = 2.0  # seconds; doubles per try, with jitter
 MAX_DELAY = 600.0
@@ -103,14 +110,18 @@ class Dispatcher:
             if s.get_bind().dialect.name == "postgresql":
                 q = q.with_for_update(skip_locked=True)
             rows = list(s.exec(q))
-            for r in rows:
-                r.status, r.next_attempt_at = "sending", now
+            if rows:
+                s.execute(update(_TABLE).where(_TABLE.c.id.in_([r.id for r in rows]))
+                          .values(status="sending", next_attempt_at=now))
             s.commit()
             return [OutMessage(r.id, r.channel, r.address, r.text, tuple(r.buttons), r.contact_id, now)  # type: ignore[arg-type]
                     for r in rows]
 
     def _finish(self, message_id: int, *, sent: Sent | None = None, error: SendError | None = None,
                 claimed_at: dt.datetime | None = None) -> None:
+        if error is None and claimed_at is not None:
+            self._finish_sent(message_id, sent or Sent(None), claimed_at)
+            return
         with Session(self.db) as s:
             row = s.get(Outbox, message_id)
             if row is None:
@@ -132,6 +143,15 @@ class Dispatcher:
                 row.next_attempt_at = utcnow() + dt.timedelta(seconds=backoff(row.tries, error.retry_after, self.base_delay))
             s.add(row)
             s.commit()
+
+    def _finish_sent(self, message_id: int, sent: Sent, claimed_at: dt.datetime) -> None:
+        """The usual end of a send, in one statement (it runs once per reply)."""
+        with unit_of_work(self.db) as s:
+            done = s.connection().execute(_SENT, {
+                "message_id": message_id, "claimed_at": claimed_at, "status": sent.status, "sent_at": utcnow(),
+                "external_id": sent.external_id, "last_error": sent.note[:500]}).rowcount
+        if not done:  # another process took the row over (this send outlived sending_timeout): its result counts
+            log.warning("outbox %s: result of a superseded send attempt ignored", message_id)
 
     async def send_one(self, message: OutMessage) -> None:
         sender = self.senders[message.channel]

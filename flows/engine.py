@@ -44,6 +44,7 @@ class Handled:
     intent: str | None = None
     case_number: str | None = None
     case_opened: bool = False
+    previous_inbound_at: dt.datetime | None = None  # when the person last wrote before this message
 
 
 def _buttons(out: Outbound) -> list[dict[str, str]]:
@@ -99,6 +100,7 @@ class Engine:
             media = [{"kind": m.kind, "ref": m.ref, "content_type": m.content_type} for m in inbound.media]
             repo.insert_inbound(s, conversation_id=conv.id, text=inbound.text, dedupe_key=dedupe_key,  # type: ignore[arg-type]
                                 media=media)
+            previous_inbound_at = contact.last_inbound_at
             contact.last_inbound_at = inbound.received_at.astimezone(dt.UTC)
             case = repo.latest_case(s, contact_id=contact.id)  # type: ignore[arg-type]
             view = CaseView(case.number, case.status,
@@ -126,7 +128,7 @@ class Engine:
                                                                   step.state.slots, utcnow())
             s.add(conv)
             return Handled(False, tuple(replies), tuple(outbox_ids), step.intent, case.number if case else None,
-                           opened)
+                           opened, previous_inbound_at)
 
     def _flooding(self, s, conversation_id: int, turn: Turn) -> bool:  # type: ignore[no-untyped-def]
         """Too many messages this minute, and none of them signals danger (danger is never held back)."""

@@ -108,14 +108,10 @@ class Runtime:
         if self.dispatcher is not None:
             self.dispatcher.poke()
 
-    def inbox_poke(self) -> None:
-        if self.inbox is not None:
-            self.inbox.poke()
-
     async def after_delivery(self, inbound: Inbound, handled: Handled) -> None:
         """The inbox processor handled a stored delivery."""
         await self.after_inbound(inbound, handled)
-        if inbound.channel == "whatsapp":
+        if inbound.channel == "whatsapp" and whatsapp_channel.window_was_closed(handled.previous_inbound_at):
             # the person wrote, so the 24-hour window is open again: send what waited for it
             await asyncio.to_thread(whatsapp_channel.release_held, self.service.db, urn=inbound.urn)
             self.poke()
@@ -210,10 +206,13 @@ def install(app: FastAPI) -> None:
     service = app.state.service
     chosen = plan(settings)
     app.state.channels = None
+    known = len(app.router.routes)
     if chosen.whatsapp:
         app.include_router(whatsapp_channel.router)
     if chosen.telegram == "webhook":
         app.include_router(telegram_channel.router)
+    # the webhooks carry the load: match them first rather than after every console and chat route
+    app.router.routes[:] = app.router.routes[known:] + app.router.routes[:known]
     inner = app.router.lifespan_context
 
     @asynccontextmanager

@@ -265,3 +265,13 @@ def test_an_unknown_case_is_404(client) -> None:
     add_staff(client.app.state.service, "ani")
     login(client, "ani")
     assert client.get("/console/cases/999999").status_code == 404
+
+
+def test_console_pages_carry_the_security_headers_and_other_pages_do_not(client) -> None:
+    for path in ("/console/login", "/console/cases/1"):
+        r = client.get(path, follow_redirects=False)
+        assert r.headers["cache-control"] == "no-store", path
+        assert r.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+        assert r.headers.get_list("cache-control") == ["no-store"]  # replaced, not added beside another value
+    assert "x-frame-options" not in client.get("/healthz").headers

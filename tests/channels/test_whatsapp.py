@@ -174,6 +174,14 @@ def test_a_delivery_left_in_the_inbox_is_handled_when_the_service_starts(wa_sett
         wait_until(lambda: rows(service, InboxItem) == [], what="the inbox to empty")
 
 
+def test_a_signature_over_the_url_with_its_default_port_is_accepted(client, fake) -> None:
+    sender = phone()
+    params = inbound("halo", sender)
+    r = post_signed(client, params, signed_for="https://helpdesk.example.org:443/webhooks/whatsapp")
+    assert r.status_code == 200
+    fake.wait_for(1, to=f"whatsapp:{sender}")
+
+
 def test_the_query_string_is_part_of_the_signed_url(client, fake) -> None:
     params = inbound("halo")
     path = "/webhooks/whatsapp?tenant=kepri"
@@ -441,3 +449,10 @@ def test_logs_carry_no_phone_number_token_or_message_text(client, fake, caplog) 
     assert caplog.records  # something was logged, and none of it is personal or secret
     for secret in (sender, sender.lstrip("+"), private, AUTH_TOKEN):
         assert secret not in text
+
+
+@pytest.mark.parametrize("hours_ago, closed", [(None, True), (1, False), (23.5, False), (23.95, True), (30, True)])
+def test_held_replies_are_looked_for_only_when_the_window_was_closed(hours_ago, closed) -> None:
+    now = utcnow()
+    last = None if hours_ago is None else now - dt.timedelta(hours=hours_ago)
+    assert whatsapp.window_was_closed(last, now) is closed
