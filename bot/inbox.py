@@ -40,7 +40,7 @@ After = Callable[[Inbound, Handled], Awaitable[None]]
 def accept_many(db: Engine, deliveries: list[Inbound]) -> list[bool]:
     """Store deliveries for the processor in one transaction; False for a retry of one already stored or handled."""
     with unit_of_work(db) as s:
-        return [inbox.add(s, dedupe_key=i.dedupe_key, order_key=i.urn, payload=i.to_json()) for i in deliveries]
+        return inbox.add_many(s, [(i.dedupe_key, i.urn, i.to_json()) for i in deliveries])
 
 
 def accept(db: Engine, inbound: Inbound) -> bool:

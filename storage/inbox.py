@@ -12,14 +12,16 @@ one person's messages reach the engine in the order they arrived, also across wo
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import functools
+from typing import Any, Sequence
 
 from sqlalchemy import bindparam, delete, exists, func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, or_, select
 
 from storage.models import InboxItem, MessageLog, utcnow
-from storage.repo import upsert_insert
 
 _TABLE = InboxItem.__table__  # type: ignore[attr-defined]
 LEASE = dt.timedelta(seconds=30)  # far above one message's handling (milliseconds); a dead worker's rows wait this long
@@ -27,14 +29,24 @@ LEASE = dt.timedelta(seconds=30)  # far above one message's handling (millisecon
 
 def add(session: Session, *, dedupe_key: str, order_key: str, payload: dict[str, Any]) -> bool:
     """Queue a delivery; False when this delivery is already queued or was handled (a channel's retry)."""
-    if session.exec(select(MessageLog.id).where(MessageLog.dedupe_key == dedupe_key)).first() is not None:
-        return False
-    now = utcnow()
-    stmt = (upsert_insert(session)(_TABLE)
-            .values(dedupe_key=dedupe_key, order_key=order_key, payload=payload, tries=0, next_attempt_at=now,
-                    last_error="", received_at=now)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_TABLE.c.id))
-    return session.connection().execute(stmt).first() is not None
+    return add_many(session, [(dedupe_key, order_key, payload)])[0]
+
+
+def add_many(session: Session, deliveries: Sequence[tuple[str, str, dict[str, Any]]]) -> list[bool]:
+    """Queue (dedupe_key, order_key, payload) deliveries; False for each already queued or handled."""
+    keys = [key for key, _, _ in deliveries]
+    handled = set(session.exec(select(MessageLog.dedupe_key).where(col(MessageLog.dedupe_key).in_(keys))))
+    conn, insert_row, now = session.connection(), _insert_for(session.get_bind().dialect.name), utcnow()
+    return [key not in handled and conn.execute(insert_row, {
+        "dedupe_key": key, "order_key": order, "payload": payload, "tries": 0, "next_attempt_at": now,
+        "last_error": "", "received_at": now}).first() is not None for key, order, payload in deliveries]
+
+
+@functools.cache
+def _insert_for(dialect: str):  # type: ignore[no-untyped-def]
+    """Built once per dialect: webhook requests run it, and building costs more than running it on SQLite."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(_TABLE).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_TABLE.c.id)
 
 
 def claim(session: Session, *, worker: str, limit: int, now: dt.datetime | None = None) -> list[InboxItem]:
