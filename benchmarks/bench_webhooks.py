@@ -82,18 +82,11 @@ def free_port() -> int:
 
 
 def serve_real(port: int) -> None:
-    import logging
-
-    import uvicorn
-
-    from bot.app import create_app
-    from bot.service import build_service
+    """The service as `helpdesk serve` runs it (start-up, gc.freeze, uvicorn with its access log)."""
+    from bot.server import serve
     from bot.settings import load_settings
 
-    logging.basicConfig(level=logging.WARNING)
-    settings = load_settings(ROOT / "config.yaml")
-    uvicorn.run(create_app(settings, build_service(settings)), host="127.0.0.1", port=port, log_level="warning",
-                access_log=False)
+    serve(load_settings(ROOT / "config.yaml"), host="127.0.0.1", port=port)
 
 
 def bare_app() -> FastAPI:

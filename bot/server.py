@@ -55,7 +55,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> int:
         service.db.dispose()
         os.environ["HELPDESK_CONFIG"] = settings.config_path
         uvicorn.run("bot.asgi:create", factory=True, host=host, port=port, workers=workers, log_level="info",
-                    proxy_headers=False)
+                    proxy_headers=False, access_log=settings.web.access_log)
         return 0
-    uvicorn.run(create_app(settings, service), host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(create_app(settings, service), host=host, port=port, log_level="info", proxy_headers=False,
+                access_log=settings.web.access_log)
     return 0

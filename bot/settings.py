@@ -33,6 +33,7 @@ class DatabaseSettings(_Strict):
 class WebSettings(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    access_log: bool = False
 
 
 class MatchingSettings(_Strict):
