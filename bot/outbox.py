@@ -42,6 +42,13 @@ class SendError(Exception):
         super().__init__(message)
         self.retry_after = retry_after
         self.permanent = permanent
+        # a long text goes out in parts: when a later part fails, what is left to send (text,
+        # buttons), so that the retry does not repeat the parts the person already has
+        self.rest: tuple[str, tuple[dict[str, str], ...]] | None = None
+
+    def after_parts(self, text: str, buttons: tuple[dict[str, str], ...]) -> SendError:
+        self.rest = (text, buttons)
+        return self
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,8 @@ class Dispatcher:
                 log.warning("outbox %s: result of a superseded send attempt ignored", message_id)
                 return
             row.tries += 1
+            if error is not None and error.rest is not None:
+                row.text, row.buttons = error.rest[0], list(error.rest[1])  # the transcript keeps the whole text
             if error is None:
                 sent = sent or Sent(None)
                 row.status, row.sent_at, row.external_id = sent.status, utcnow(), sent.external_id

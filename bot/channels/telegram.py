@@ -208,7 +208,10 @@ class TelegramSender:
                 sent = await self._channel.app.bot.send_message(chat_id=chat_id, text=part or "…",
                                                                 reply_markup=markup if last else None)
             except TelegramError as exc:
-                raise send_error(exc) from None
+                error = send_error(exc)
+                if i > 0:
+                    error.after_parts("\n\n".join(parts[i:]), message.buttons)
+                raise error from None
             message_id = str(sent.message_id)
         return message_id
 

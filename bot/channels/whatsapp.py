@@ -250,8 +250,14 @@ class WhatsAppSender:
         window = await asyncio.to_thread(_window, self.db, message.contact_id)
         if window == "open":
             sid = ""
-            for part in split_text(_plain(message), MAX_BODY_CHARS):
-                sid = await self._create(message, body=part)
+            parts = split_text(_plain(message), MAX_BODY_CHARS)
+            for i, part in enumerate(parts):
+                try:
+                    sid = await self._create(message, body=part)
+                except SendError as error:
+                    if i > 0:  # the buttons are already in the text, as its numbered list
+                        error.after_parts("\n\n".join(parts[i:]), ())
+                    raise
             return sid
         if not self.template_sid:
             raise SendError(NOTE_NO_TEMPLATE, permanent=True)

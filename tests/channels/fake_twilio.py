@@ -33,7 +33,7 @@ class FakeTwilio:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._failures: list[tuple[int, int]] = []
+        self._failures: list[tuple[int, int] | None] = []  # the next sends' fate: None succeeds
         self._media: dict[str, tuple[str, bytes]] = {}
         self._sids = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
@@ -52,9 +52,10 @@ class FakeTwilio:
         self._server.shutdown()
         self._server.server_close()
 
-    def fail_next(self, n: int, status: int = 500, code: int = 20500) -> None:
+    def fail_next(self, n: int, status: int = 500, code: int = 20500, after: int = 0) -> None:
+        """Fail `n` sends, once `after` more have gone through."""
         with self._lock:
-            self._failures += [(status, code)] * n
+            self._failures += [None] * after + [(status, code)] * n
 
     def media_url(self, name: str) -> str:
         """The address Twilio would post in MediaUrl0 (api.twilio.com; the app rewrites it to this fake)."""
@@ -84,8 +85,9 @@ class FakeTwilio:
     def _create(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         with self._lock:
             self.attempts += 1
-            if self._failures:
-                status, code = self._failures.pop(0)
+            failure = self._failures.pop(0) if self._failures else None
+            if failure is not None:
+                status, code = failure
                 return status, {"code": code, "message": "fake failure", "more_info": "", "status": status}
             sid = f"SM{next(self._sids):032x}"
             self.messages.append({**form, "Sid": sid})

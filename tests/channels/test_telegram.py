@@ -7,7 +7,7 @@ import random
 import pytest
 from sqlmodel import col, select
 
-from bot.channels import telegram, wiring
+from bot.channels import split_text, telegram, wiring
 from storage import officers, repo
 from storage.db import unit_of_work
 from storage.models import (
@@ -149,6 +149,22 @@ def test_a_long_text_is_split_under_4096_characters(client, fake, service) -> No
     assert len(calls) == 3 and all(len(c.params["text"]) <= 4096 for c in calls)
     assert "reply_markup" not in calls[0].params and "reply_markup" in calls[-1].params  # buttons under the last part
     assert "\n".join(c.params["text"] for c in calls) == text.strip()
+
+
+def test_when_a_later_part_fails_the_retry_sends_only_what_is_left(client, fake, service) -> None:
+    chat = new_chat()
+    post(client, message_update(chat, "halo"))
+    fake.wait_for("sendMessage", chat_id=chat)
+    text = "\n".join((f"Baris {i}: " + "keterangan " * 30).strip() for i in range(30))
+    parts = split_text(text, 4096)
+    fake.fail_next(1, text=parts[1])  # the second part fails once
+    with unit_of_work(service.db) as s:
+        contact = s.exec(select(Contact).where(Contact.urn == f"telegram:{chat}")).one()
+        row = repo.enqueue(s, contact=contact, text=text, buttons=[{"label": "Menu utama", "payload": "menu"}])
+    wait_until(lambda: rows(service, Outbox, Outbox.id == row.id, Outbox.status == "sent"), what="the retry")
+    attempts = [c.params["text"] for c in fake.of("sendMessage", chat_id=chat)[1:]]
+    assert len(parts) == 3 and attempts == [parts[0], parts[1], parts[1], parts[2]]  # the first part not again
+    assert "reply_markup" in fake.of("sendMessage", chat_id=chat)[-1].params  # the buttons still under the last
 
 
 def test_a_photo_in_an_open_case_is_stored_as_evidence(client, fake, service, tmp_path) -> None:

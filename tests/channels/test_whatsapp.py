@@ -373,6 +373,20 @@ def test_a_long_text_is_split_under_1600_characters(wa_settings, service, fake) 
     assert "\n\n".join(parts) == text
 
 
+def test_when_a_later_part_fails_the_retry_sends_only_what_is_left(wa_settings, service, fake) -> None:
+    sender = phone()
+    case_id = _contact_with_case(service, sender, hours_since_last_message=1)
+    text = "\n\n".join((f"Paragraf {i}: " + "informasi penting untuk pekerja migran. " * 8).strip() for i in range(12))
+    fake.fail_next(1, after=1)  # the first part goes through, the second fails once
+    with running_app(wa_settings, service):
+        reply_id = _officer_reply(service, case_id, text)
+        wait_until(lambda: rows(service, Outbox, Outbox.id == reply_id, Outbox.status == "sent"), what="the retry")
+    parts = [m["Body"] for m in fake.sent_to(f"whatsapp:{sender}")]
+    assert len(parts) == len(set(parts)) >= 3  # no part twice
+    assert "\n\n".join(parts) == text
+    assert text in [m.text for m in rows(service, MessageLog, MessageLog.direction == "out")]  # the transcript is whole
+
+
 def test_split_text_prefers_paragraphs_then_lines_then_words() -> None:
     assert split_text("a" * 10, 10) == ["a" * 10]
     assert split_text("aaaa\n\nbbbb\ncc", 9) == ["aaaa", "bbbb\ncc"]
