@@ -1,8 +1,9 @@
 """The WhatsApp webhook under load on loopback, beside a bare FastAPI endpoint measured in the same run.
 
-Three subprocesses: the real app under uvicorn (signature check, engine on SQLite, outbox
-dispatcher sending through the real twilio client), a bare FastAPI app under uvicorn whose
-endpoint reads the same form and answers the same empty TwiML, and the fake Twilio API.
+Three subprocesses: the service as `helpdesk serve` runs it on SQLite (signature check, the
+delivery stored in the inbox, then in the background the engine and the outbox dispatcher
+sending through the real twilio client), a bare FastAPI app under uvicorn whose endpoint reads
+the same form and answers the same empty TwiML, and the fake Twilio API.
 
 The load generator is a small asyncio HTTP/1.1 client that writes pre-encoded, pre-signed
 requests on keep-alive connections (httpx spends about as much CPU a request as the bare server,
@@ -11,14 +12,16 @@ an earlier MessageSid, as Twilio's retries would be), in two phases:
 
 - fixed rate: an open loop that sends OPEN_REQUESTS at RATE a second whatever the answers, on up
   to CONCURRENCY connections; latency counts from the scheduled send, so waiting for a free
-  connection behind a slow answer is part of it. p50/p99/max: what a person's message waits.
+  connection behind a slow answer is part of it. p50/p99/max: what Twilio waits for its 200.
   How late the client itself started the requests (timer granularity, CPU it did not get) is
   printed beside it: that part of the latency is not the server's.
 - saturation: a closed loop of CONCURRENCY connections that each send the next request as soon
   as the last is answered: the throughput. Its latencies are mostly queueing (Little's law:
   50 in flight / throughput), so they are labelled as such.
 
-Then the ratios real/bare, and how long after the load the last reply reached the fake Twilio.
+Then the ratios real/bare, and how long after the load the last reply reached the fake Twilio:
+the replies to a burst follow as fast as the engine and the sends go (on SQLite and these
+2 cores, some 60 messages a second), which is the other half of the picture.
 The load stops by LOAD_BUDGET and the whole run by DEADLINE seconds.
 
     python benchmarks/bench_webhooks.py            (part of `make bench`)
