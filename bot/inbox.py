@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.engine import Engine
 
+from flows import signals
 from flows.engine import Engine as FlowEngine
 from flows.engine import Handled
 from flows.messages import Inbound
@@ -39,8 +40,10 @@ After = Callable[[Inbound, Handled], Awaitable[None]]
 
 def accept_many(db: Engine, deliveries: list[Inbound]) -> list[bool]:
     """Store deliveries for the processor in one transaction; False for a retry of one already stored or handled."""
+    # danger is read here (a fraction of a millisecond) so that a burst cannot hold an emergency back
+    rows = [(i.dedupe_key, i.urn, i.to_json(), signals.read(i.text).is_emergency) for i in deliveries]
     with unit_of_work(db) as s:
-        return inbox.add_many(s, [(i.dedupe_key, i.urn, i.to_json()) for i in deliveries])
+        return inbox.add_many(s, rows)
 
 
 def accept(db: Engine, inbound: Inbound) -> bool:

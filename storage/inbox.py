@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 from typing import Any, Sequence
 
-from sqlalchemy import bindparam, delete, exists, func, update
+from sqlalchemy import bindparam, case, delete, exists, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -27,19 +27,23 @@ _TABLE = InboxItem.__table__  # type: ignore[attr-defined]
 LEASE = dt.timedelta(seconds=30)  # far above one message's handling (milliseconds); a dead worker's rows wait this long
 
 
-def add(session: Session, *, dedupe_key: str, order_key: str, payload: dict[str, Any]) -> bool:
+Delivery = tuple[str, str, dict[str, Any], bool]  # dedupe_key, order_key, payload, urgent
+
+
+def add(session: Session, *, dedupe_key: str, order_key: str, payload: dict[str, Any], urgent: bool = False) -> bool:
     """Queue a delivery; False when this delivery is already queued or was handled (a channel's retry)."""
-    return add_many(session, [(dedupe_key, order_key, payload)])[0]
+    return add_many(session, [(dedupe_key, order_key, payload, urgent)])[0]
 
 
-def add_many(session: Session, deliveries: Sequence[tuple[str, str, dict[str, Any]]]) -> list[bool]:
-    """Queue (dedupe_key, order_key, payload) deliveries; False for each already queued or handled."""
-    keys = [key for key, _, _ in deliveries]
+def add_many(session: Session, deliveries: Sequence[Delivery]) -> list[bool]:
+    """Queue deliveries; False for each one already queued or handled."""
+    keys = [key for key, _, _, _ in deliveries]
     handled = set(session.exec(select(MessageLog.dedupe_key).where(col(MessageLog.dedupe_key).in_(keys))))
     conn, insert_row, now = session.connection(), _insert_for(session.get_bind().dialect.name), utcnow()
     return [key not in handled and conn.execute(insert_row, {
-        "dedupe_key": key, "order_key": order, "payload": payload, "tries": 0, "next_attempt_at": now,
-        "last_error": "", "received_at": now}).first() is not None for key, order, payload in deliveries]
+        "dedupe_key": key, "order_key": order, "payload": payload, "urgent": urgent, "tries": 0,
+        "next_attempt_at": now, "last_error": "", "received_at": now}).first() is not None
+            for key, order, payload, urgent in deliveries]
 
 
 @functools.cache
@@ -50,14 +54,15 @@ def _insert_for(dialect: str):  # type: ignore[no-untyped-def]
 
 
 def claim(session: Session, *, worker: str, limit: int, now: dt.datetime | None = None) -> list[InboxItem]:
-    """Lease the head of each person's line (oldest first) to `worker`."""
+    """Lease the head of each person's line to `worker`: lines with a danger message first, then oldest first."""
     now = now or utcnow()
-    earlier = aliased(InboxItem)
+    earlier, danger = aliased(InboxItem), aliased(InboxItem)
     blocked = exists().where(earlier.order_key == InboxItem.order_key, earlier.id < InboxItem.id)
+    urgent_line = exists().where(danger.order_key == InboxItem.order_key, danger.urgent)
     query = (select(InboxItem)
              .where(or_(col(InboxItem.claimed_until).is_(None), col(InboxItem.claimed_until) < now),
                     col(InboxItem.next_attempt_at) <= now, ~blocked)
-             .order_by(col(InboxItem.id)).limit(limit))
+             .order_by(case((urgent_line, 0), else_=1), col(InboxItem.id)).limit(limit))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     items = list(session.exec(query))

@@ -92,6 +92,7 @@ class InboxItem(SQLModel, table=True):
     dedupe_key: str = Field(max_length=250, unique=True)
     order_key: str = Field(max_length=200)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    urgent: bool = False  # signals danger: this person's line is handled before the others
     tries: int = 0
     claimed_by: Optional[str] = Field(default=None, max_length=60)
     claimed_until: Optional[dt.datetime] = None  # a worker that died lets go of its rows when this passes

@@ -129,3 +129,14 @@ def test_retry_delay_grows_and_is_capped(tries, delay) -> None:
     from bot.inbox import retry_delay
 
     assert retry_delay(tries) == delay
+
+
+def test_a_person_in_danger_is_handled_before_a_backlog(service) -> None:
+    for n in range(5):
+        accept(service.db, delivery(f"+6281{n}", f"q{n}", "apa syarat jadi pmi?"))
+    accept(service.db, delivery("+62899", "d0", "halo"))
+    accept(service.db, delivery("+62899", "d1", "tolong saya dikurung majikan, paspor ditahan"))
+    first = claim(service, limit=1)
+    assert [i.payload["message_ref"] for i in first] == ["d0"]  # the line in danger goes first, in its own order
+    service.engine.handle(Inbound.from_json(first[0].payload), first[0].id)
+    assert [i.payload["message_ref"] for i in claim(service, "w2", limit=1)] == ["d1"]

@@ -22,6 +22,7 @@ def upgrade() -> None:
     sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=250), nullable=False),
     sa.Column('order_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('urgent', sa.Boolean(), nullable=False),
     sa.Column('tries', sa.Integer(), nullable=False),
     sa.Column('claimed_by', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
     sa.Column('claimed_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
