@@ -2,14 +2,15 @@
 
 No ConversationHandler and no PTB persistence: the conversation lives in our database
 (DESIGN.md decision 1). Handlers turn a private-chat message, a command or a button press into
-an `Inbound`, let the engine handle it in a worker thread (it is sync; it dedupes on
-chat + message id, or the callback query id) and poke the outbox dispatcher, whose
-`TelegramSender` sends the replies as texts with inline keyboards.
+an `Inbound` and store it in the inbox (bot.inbox; the key is chat + message id, or the
+callback query id, so a repeated update is dropped); the inbox processor runs the engine, and
+the outbox dispatcher's `TelegramSender` sends the replies as texts with inline keyboards.
 
 Two modes (config `telegram.mode`): polling (PTB's Updater; needs only the token) and webhook
 (POST /webhooks/telegram, checked against TELEGRAM_WEBHOOK_SECRET in constant time). In webhook
-mode the update is processed before the 200 goes back, so a crash or a database failure
-(answered 503) makes Telegram deliver it again, and the engine drops what it already has.
+mode the 200 goes back once the message is stored, so a crash or a database failure (answered
+503) before that makes Telegram deliver it again. In polling mode PTB confirms an update to
+Telegram when it fetches the next ones: a crash between the fetch and the store loses it.
 """
 
 from __future__ import annotations
@@ -54,7 +55,6 @@ from telegram.ext import (
 from bot.channels import BadWebhook, media_type, read_limited, split_text
 from bot.channels.media import MediaError
 from bot.outbox import OutMessage, SendError
-from flows.engine import Handled
 from flows.messages import Inbound, MediaRef
 from storage.models import Contact, Outbox
 
@@ -76,7 +76,7 @@ START_TIMEOUT = 15.0
 # a button when it was offered in the previous turn, so plain words are used)
 COMMANDS = {"start": "menu", "menu": "menu", "lapor": "lapor", "cek": "cek", "status": "status laporan"}
 
-AfterInbound = Callable[[Inbound, Handled], Awaitable[None]]
+Deliver = Callable[[Inbound], Awaitable[object]]  # stores the message for the engine (bot.inbox)
 _failures: contextvars.ContextVar[list[BaseException] | None] = contextvars.ContextVar("tg_failures", default=None)
 
 
@@ -251,12 +251,12 @@ def build_application(token: str, api_url: str | None, *, polling: bool) -> Appl
 
 class TelegramChannel:
     def __init__(self, service: Service, *, token: str, api_url: str | None, mode: str, public_url: str | None,
-                 secret: str | None, after_inbound: AfterInbound) -> None:
+                 secret: str | None, deliver: Deliver) -> None:
         self.service = service
         self.mode = mode
         self.public_url = (public_url or "").rstrip("/")
         self.secret = secret or ""
-        self.after_inbound = after_inbound
+        self.deliver = deliver
         self.app = build_application(token, api_url, polling=mode == "polling")
         self.ready = False
         self.sender = TelegramSender(self)
@@ -279,21 +279,16 @@ class TelegramChannel:
 
     # -- handlers (one line of work each: convert, hand over) --
 
-    async def _deliver(self, inbound: Inbound) -> None:
-        handled = await asyncio.to_thread(self.service.engine.handle, inbound)
-        if not handled.duplicate:
-            await self.after_inbound(inbound, handled)
-
     async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A private message (text, caption, photo, document, voice note) to the engine."""
         if update.effective_message is not None:
-            await self._deliver(inbound_from_message(update.effective_message))
+            await self.deliver(inbound_from_message(update.effective_message))
 
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start, /menu, /lapor, /cek, /status as the words the flows understand."""
         msg = update.effective_message
         if msg is not None:
-            await self._deliver(inbound_from_message(msg, command_text(msg, context.args or ())))
+            await self.deliver(inbound_from_message(msg, command_text(msg, context.args or ())))
 
     async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A button press: answered at once (the spinner stops), then handled as its payload."""
@@ -308,7 +303,7 @@ class TelegramChannel:
         if chat is None or chat.type != "private" or not query.data:
             return
         payload = await asyncio.to_thread(resolve_callback, self.service.db, chat.id, query.data)
-        await self._deliver(Inbound("telegram", str(chat.id), f"cb:{query.id}", payload or "menu",
+        await self.deliver(Inbound("telegram", str(chat.id), f"cb:{query.id}", payload or "menu",
                                     received_at=dt.datetime.now(dt.UTC),
                                     display_name=(query.from_user.full_name if query.from_user else "")[:200]))
 

@@ -129,6 +129,7 @@ class Runtime:
         sec, settings = self.settings.secrets, self.settings
         senders: list[Sender] = []
         fetchers: dict[str, Fetcher] = {}
+        self.inbox = InboxProcessor(self.service.db, self.service.engine, self.after_delivery)
         if self.plan.whatsapp:
             self.whatsapp = whatsapp_channel.WhatsAppChannel(
                 self.service.db, account_sid=sec.twilio_account_sid or "", auth_token=sec.twilio_auth_token or "",
@@ -142,7 +143,7 @@ class Runtime:
             logging.getLogger("httpx").setLevel(logging.WARNING)
             self.telegram = telegram_channel.TelegramChannel(
                 self.service, token=sec.telegram_bot_token or "", api_url=sec.telegram_api_url, mode=self.plan.telegram,
-                public_url=sec.public_url, secret=sec.telegram_webhook_secret, after_inbound=self.after_inbound)
+                public_url=sec.public_url, secret=sec.telegram_webhook_secret, deliver=self.inbox.store)
             senders.append(self.telegram.sender)
             fetchers["telegram"] = self.telegram.media
             if self.plan.staff_chat_id is not None:
@@ -159,7 +160,6 @@ class Runtime:
                                       settings.media.max_bytes, fetchers)
         if self.desk is not None:
             self._hook_case_events(self.desk)
-        self.inbox = InboxProcessor(self.service.db, self.service.engine, self.after_delivery)
         loop = asyncio.get_running_loop()
         self._tasks.append(loop.create_task(self.dispatcher.run_forever(DISPATCH_INTERVAL), name="outbox"))
         self._tasks.append(loop.create_task(self.inbox.run_forever(INBOX_INTERVAL), name="inbox"))

@@ -113,11 +113,11 @@ def _with_telegram(service: Any, fake: FakeTelegram, run: Any, monkeypatch: pyte
     monkeypatch.setattr(telegram, "RATE_LIMIT_RETRIES", 0)  # the 429 reaches the sender instead of being waited out
 
     async def main() -> Any:
-        async def after(*_: Any) -> None:
+        async def deliver(*_: Any) -> None:
             return None
 
         channel = telegram.TelegramChannel(service, token=fake.token, api_url=fake.url, mode="webhook",
-                                           public_url=PUBLIC_URL, secret=TG_SECRET, after_inbound=after)
+                                           public_url=PUBLIC_URL, secret=TG_SECRET, deliver=deliver)
         await channel.start()
         try:
             return await run(channel)

@@ -131,8 +131,8 @@ def test_a_long_payload_travels_as_a_hash_and_comes_back_whole(client, fake, ser
     data = call.json("reply_markup")["inline_keyboard"][0][0]["callback_data"]
     assert len(data.encode()) <= 64 and data != payload
     post(client, callback_update(chat, data))
-    inbound = [m for m in rows(service, MessageLog, MessageLog.direction == "in")]
-    assert inbound[-1].text == payload
+    wait_until(lambda: rows(service, MessageLog, MessageLog.direction == "in", MessageLog.text == payload),
+               what="the press handled as its whole payload")
 
 
 def test_a_long_text_is_split_under_4096_characters(client, fake, service) -> None:
