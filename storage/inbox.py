@@ -40,10 +40,15 @@ def add_many(session: Session, deliveries: Sequence[Delivery]) -> list[bool]:
     keys = [key for key, _, _, _ in deliveries]
     handled = set(session.exec(select(MessageLog.dedupe_key).where(col(MessageLog.dedupe_key).in_(keys))))
     conn, insert_row, now = session.connection(), _insert_for(session.get_bind().dialect.name), utcnow()
-    return [key not in handled and conn.execute(insert_row, {
-        "dedupe_key": key, "order_key": order, "payload": payload, "urgent": urgent, "tries": 0,
-        "next_attempt_at": now, "last_error": "", "received_at": now}).first() is not None
-            for key, order, payload, urgent in deliveries]
+    stored: dict[int, bool] = {}
+    # in key order: two workers storing the same retried deliveries in one group each then take
+    # the unique index's locks in the same order, and cannot deadlock (PostgreSQL)
+    for i in sorted(range(len(deliveries)), key=lambda i: deliveries[i][0]):
+        key, order, payload, urgent = deliveries[i]
+        stored[i] = key not in handled and conn.execute(insert_row, {
+            "dedupe_key": key, "order_key": order, "payload": payload, "urgent": urgent, "tries": 0,
+            "next_attempt_at": now, "last_error": "", "received_at": now}).first() is not None
+    return [stored[i] for i in range(len(deliveries))]
 
 
 @functools.cache

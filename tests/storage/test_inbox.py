@@ -140,3 +140,14 @@ def test_a_person_in_danger_is_handled_before_a_backlog(service) -> None:
     assert [i.payload["message_ref"] for i in first] == ["d0"]  # the line in danger goes first, in its own order
     service.engine.handle(Inbound.from_json(first[0].payload), first[0].id)
     assert [i.payload["message_ref"] for i in claim(service, "w2", limit=1)] == ["d1"]
+
+
+def test_a_group_keeps_each_answer_in_its_place(service) -> None:
+    with unit_of_work(service.db) as s:
+        inbox.add(s, dedupe_key="whatsapp:b", order_key="whatsapp:+62811", payload={})
+    with unit_of_work(service.db) as s:
+        stored = inbox.add_many(s, [("whatsapp:c", "whatsapp:+62811", {}, False),
+                                    ("whatsapp:b", "whatsapp:+62811", {}, False),  # already waiting
+                                    ("whatsapp:a", "whatsapp:+62822", {}, True),
+                                    ("whatsapp:c", "whatsapp:+62811", {}, False)])  # twice in one group
+    assert stored == [True, False, True, False]
