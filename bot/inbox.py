@@ -1,7 +1,7 @@
 """The inbox processor: hands acknowledged deliveries to the engine, in order per person.
 
-A webhook stores the delivery (`accept`, one small insert) and answers the channel at once;
-this processor claims the waiting rows (storage.inbox), runs the engine on each in a worker
+A webhook stores the delivery (`InboxProcessor.store`: the deliveries of concurrent requests
+go in one transaction) and answers the channel once it is committed; this processor claims the waiting rows (storage.inbox), runs the engine on each in a worker
 thread (the engine dequeues the row in its own transaction) and then calls `after` — send
 the replies, fetch the files, mirror into the staff chat. If the engine fails (the database
 is down) the row goes back in line with a growing delay: an acknowledged message is never
