@@ -18,6 +18,7 @@ import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy.engine import Engine
 
@@ -60,7 +61,12 @@ class InboxWriter:
         self.db = db
         self._waiting: list[tuple[Inbound, asyncio.Future[bool]]] = []
         self._writer: asyncio.Task[None] | None = None
+        # its own thread: a store must not queue in the default pool behind the engine and the sends
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox-writer")
         self.last_arrival = -1e9
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=False)
 
     def busy(self) -> bool:
         """Webhooks are arriving right now."""
@@ -78,7 +84,8 @@ class InboxWriter:
         while self._waiting:
             batch, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
             try:
-                stored = await asyncio.to_thread(accept_many, self.db, [inbound for inbound, _ in batch])
+                stored = await asyncio.get_running_loop().run_in_executor(
+                    self._thread, accept_many, self.db, [inbound for inbound, _ in batch])
             except Exception as exc:  # noqa: BLE001 - every request of the group answers 503; the channel retries
                 for _, future in batch:
                     if not future.done():

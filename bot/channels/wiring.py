@@ -198,6 +198,8 @@ class Runtime:
             await self.telegram.stop()
         if self.whatsapp is not None:
             await self.whatsapp.close()
+        if self.inbox is not None:  # last: the Telegram handlers above may still store a message
+            self.inbox.writer.close()
 
 
 def install(app: FastAPI) -> None:
