@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 BATCH = 20
 MAX_GROUP = 200  # deliveries stored in one transaction
 BUSY_WINDOW = 0.05  # seconds: a webhook arrived this recently, so a burst is on
+BURST_YIELD = 1.0  # during a burst the processor takes at most half of the time
 MAX_RETRY_DELAY = 60.0  # seconds; a database outage is retried at least once a minute
 
 After = Callable[[Inbound, Handled], Awaitable[None]]
@@ -158,8 +159,9 @@ class InboxProcessor:
                         log.exception("after-handling step failed for inbox %s", item_id)
                 if self.writer.busy():
                     # during a burst, acknowledging comes first (Twilio gives a webhook 15 s, then
-                    # retries): pause as long as this message took, so acks get at least half the time
-                    await asyncio.sleep(time.monotonic() - started)
+                    # retries; a line in danger is still taken first): pause BURST_YIELD times as
+                    # long as this message took, so acks get at least that share of the time
+                    await asyncio.sleep((time.monotonic() - started) * BURST_YIELD)
         return total
 
     async def run_forever(self, interval: float = 2.0) -> None:
