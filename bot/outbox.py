@@ -13,8 +13,9 @@ import asyncio
 import datetime as dt
 import logging
 import random
+import time
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 from sqlalchemy import bindparam, or_, update
 from sqlalchemy.engine import Engine
@@ -90,8 +91,9 @@ def backoff(tries: int, retry_after: float | None = None, base: float | None = N
 
 class Dispatcher:
     def __init__(self, db: Engine, senders: Sequence[Sender], max_tries: int = 6, base_delay: float | None = None,
-                 sending_timeout: dt.timedelta = SENDING_TIMEOUT) -> None:
+                 sending_timeout: dt.timedelta = SENDING_TIMEOUT, busy: Callable[[], bool] | None = None) -> None:
         self.db = db
+        self.busy = busy  # webhooks are arriving in a burst: yield to them (see bot.inbox)
         self.senders = {s.channel: s for s in senders}
         self.max_tries = max_tries
         self.base_delay = base_delay
@@ -191,7 +193,10 @@ class Dispatcher:
 
             async def run(msgs: list[OutMessage]) -> None:
                 for m in msgs:
+                    started = time.monotonic()
                     await self.send_one(m)
+                    if self.busy is not None and self.busy():
+                        await asyncio.sleep(time.monotonic() - started)
 
             await asyncio.gather(*(run(v) for v in by_contact.values()))
             total += len(batch)

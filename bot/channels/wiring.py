@@ -154,7 +154,8 @@ class Runtime:
         out = settings.outbox
         self.dispatcher = Dispatcher(self.service.db, senders, max_tries=out.max_tries,
                                      base_delay=out.base_delay_seconds,
-                                     sending_timeout=dt.timedelta(seconds=out.sending_timeout_seconds))
+                                     sending_timeout=dt.timedelta(seconds=out.sending_timeout_seconds),
+                                     busy=self.inbox.writer.busy)
         folder = Path(settings.media.evidence_dir)
         self.evidence = EvidenceStore(self.service.db, folder if folder.is_absolute() else PROJECT_ROOT / folder,
                                       settings.media.max_bytes, fetchers)
