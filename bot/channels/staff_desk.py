@@ -78,7 +78,6 @@ OUTSIDE_CASE = "Perintah ini hanya bisa dipakai di topik (atau utas balasan) seb
 NOT_SENT = "Pesan tidak diteruskan ke pelapor: {reason}"
 CANNOT = "Tidak bisa: {reason}"
 CLAIMED = "Kasus {number} diambil oleh {name}."
-RESOLVED = "Kasus {number} ditandai selesai oleh {name}."
 MIRROR = "💬 Pelapor: {text}"
 ATTACHMENTS = "📎 {count} lampiran (tersimpan di kasus; lihat konsol)"
 DONE = "✅ Kasus {number} {what} oleh {name}. Topik ini ditutup."
@@ -269,12 +268,12 @@ def claim(db, case_id: int, officer_id: int) -> str:  # type: ignore[no-untyped-
         return CLAIMED.format(number=case.number, name=_officer_name(officer))
 
 
-def resolve(db, case_id: int, officer_id: int) -> str:  # type: ignore[no-untyped-def]
+def resolve(db, case_id: int, officer_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The desk's done note (posted by the sweep) says who resolved it; no answer of its own."""
     with unit_of_work(db) as s:
         officer = s.get(Officer, officer_id)
         assert officer is not None
-        case = cases.resolve(s, case_id=case_id, officer=officer, rating_prompt=RATING_PROMPT)
-        return RESOLVED.format(number=case.number, name=_officer_name(officer))
+        cases.resolve(s, case_id=case_id, officer=officer, rating_prompt=RATING_PROMPT)
 
 
 # --- the desk -----------------------------------------------------------------------------------------------
@@ -508,21 +507,21 @@ class StaffDesk:
             return
         (case_id, number), officer_id, msg = found
         command = (msg.text or "/").split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
-        action = claim if command == "ambil" else resolve
+        claiming = command == "ambil"
         try:
-            text = await asyncio.to_thread(action, self.service.db, case_id, officer_id)
+            text = await asyncio.to_thread(claim if claiming else resolve, self.service.db, case_id, officer_id)
         except cases.CaseError as exc:
             self._remember(msg)
             await self._say(msg, CANNOT.format(reason=exc))
             return
         self._remember(msg)
         self.poke()  # resolving queues the rating question for the reporter
-        if action is resolve:
+        if claiming:
+            await self._say(msg, text)
+        else:
             # the sweep answers with the done note (who resolved it) and closes the topic, as for a
             # case resolved in the console: one message, not a reply and then a note
             self._events.put_nowait(DeskEvent("finished", number))
-            return
-        await self._say(msg, text)
 
     async def _case_and_officer(self, update: Update, *, quiet_outside_case: bool
                                 ) -> tuple[tuple[int, str], int, Message] | None:
