@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench eval clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/helpdesk kb check
 	$(BIN)/pytest
+
+# Set EVAL_SETS to a folder of labelled intent-*.jsonl sets to score them too.
+eval: $(STAMP)
+	$(BIN)/python eval/run.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

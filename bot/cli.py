@@ -45,13 +45,15 @@ def cmd_classify(settings: Settings, args: argparse.Namespace) -> int:
             _emit({"id": None, "error": f"line {n}: not a JSON object"})
             continue
         text = str(obj.get("text") or "")
-        route = router.classify(text, ctx)
+        sig = ctx.read(text)
+        route = router.classify(text, ctx, sig)
         inbound = Inbound(str(obj.get("channel") or "whatsapp"), "classify", f"classify-{n}", text)
         step = conversation.handle(Turn(inbound, State(), None, utcnow()), ctx)
         reply = step.replies[0].as_plain_text() if step.replies else ""
         _emit({"id": obj.get("id"), "intent": route.intent, "topic": route.topic, "entry_id": route.entry_id,
                "confidence": round(route.confidence, 4), "emergency": route.emergency,
                "category": route.signals.category if route.intent == "report" else None,
+               "safety_check": sig.safety_check,
                "reply": reply.replace("{case_number}", "(nomor laporan menyusul)")})
     return 0
 
@@ -137,6 +139,18 @@ def cmd_kb_check(settings: Settings, args: argparse.Namespace) -> int:
 
 # ---- agencies ---------------------------------------------------------------------------------
 
+def cmd_nlu_train(settings: Settings, args: argparse.Namespace) -> int:
+    from knowledge import corpus, kb, nlu
+
+    try:
+        models = nlu.train(kb.load())
+    except corpus.CorpusError as exc:
+        print(f"corpus: {exc}", file=sys.stderr)
+        return 1
+    print(f"trained {models.key} in {models.trained_seconds:.1f} s")
+    return 0
+
+
 def cmd_agencies_import(settings: Settings, args: argparse.Namespace) -> int:
     from bot.service import to_row
     from knowledge.registry_file import read_registry
@@ -221,6 +235,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--forbid", action="append", help="JSONL file whose `text` lines must not be copied into the KB")
     s.add_argument("--min-entries", type=int, default=80)
     s.set_defaults(func=cmd_kb_check)
+
+    nl = sub.add_parser("nlu", help="the language models").add_subparsers(dest="nlu_command", required=True)
+    s = nl.add_parser("train", help="train the models on the corpus now (otherwise done when the corpus changed)")
+    s.set_defaults(func=cmd_nlu_train)
 
     ag = sub.add_parser("agencies", help="agency registry").add_subparsers(dest="agencies_command", required=True)
     s = ag.add_parser("import", help="replace the registry with a CSV or XLSX file")

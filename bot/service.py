@@ -12,8 +12,10 @@ from sqlalchemy.engine import Engine as SqlEngine
 
 from bot.settings import PROJECT_ROOT, Settings
 from flows.context import FlowContext, RegistryInfo, Thresholds
+from flows.signals import DangerBands, Understanding
 from flows.engine import Engine
 from knowledge import kb as kb_module
+from knowledge import nlu
 from knowledge.agencies import Agency as RegistryAgency
 from knowledge.agencies import AgencyIndex
 from knowledge.faq_index import FaqIndex
@@ -72,7 +74,8 @@ def registry_index(settings: Settings, db: SqlEngine) -> tuple[AgencyIndex, Regi
 
 def build_context(settings: Settings, today: Callable[[], dt.date] = dt.date.today) -> FlowContext:
     kb = kb_module.load()
-    m = settings.matching
+    m, u = settings.matching, settings.understanding
+    understanding = Understanding(nlu.load(kb), DangerBands(u.danger_high, u.danger_low))
     return FlowContext(
         kb=kb,
         index=FaqIndex(kb),
@@ -82,6 +85,7 @@ def build_context(settings: Settings, today: Callable[[], dt.date] = dt.date.tod
         service_name=settings.service.name,
         idle_reset=dt.timedelta(minutes=settings.conversation.idle_reset_minutes),
         today=today,
+        understanding=understanding,
     )
 
 

@@ -48,6 +48,17 @@ class MatchingSettings(_Strict):
         return self
 
 
+class UnderstandingSettings(_Strict):
+    danger_high: float = Field(ge=0, le=1)
+    danger_low: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> "UnderstandingSettings":
+        if self.danger_low > self.danger_high:
+            raise ValueError("danger_low must not be above danger_high")
+        return self
+
+
 class ConversationSettings(_Strict):
     idle_reset_minutes: int = Field(default=240, ge=1)
 
@@ -150,6 +161,7 @@ class Settings(_Strict):
     database: DatabaseSettings
     web: WebSettings = WebSettings()
     matching: MatchingSettings
+    understanding: UnderstandingSettings
     conversation: ConversationSettings = ConversationSettings()
     office: OfficeSettings
     contacts: dict[str, str]

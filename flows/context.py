@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from flows.signals import Signals, Understanding, read
 from knowledge.faq_index import FaqIndex
 from knowledge.kb import KnowledgeBase, render
 
@@ -37,6 +38,11 @@ class FlowContext:
     registry: RegistryInfo = field(default_factory=lambda: RegistryInfo(None, True))
     idle_reset: dt.timedelta = dt.timedelta(hours=4)
     today: Callable[[], dt.date] = dt.date.today
+    understanding: Understanding | None = None  # the trained models; rules alone without them
+
+    def read(self, text: str) -> Signals:
+        """What the rules and the models read in a message: once per turn."""
+        return read(text, self.understanding)
 
     def render(self, text: str) -> str:
         return render(text, self.values)

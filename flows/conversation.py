@@ -2,7 +2,9 @@
 
 Order of checks for every message (DESIGN.md, "safety first"):
 1. the number of a button offered last turn is read as that button;
-2. danger signs, whatever the state: emergency guidance and an emergency case;
+2. danger signs, whatever the state: emergency guidance and an emergency case; possible
+   danger: the safety question ("are you in danger now?"), then the message is handled as
+   the answer says;
 3. global commands (menu, batal, status laporan) work in every state;
 4. while a case is open, messages go to its officer;
 5. the current flow's step, or, at the menu, the router's decision.
@@ -10,6 +12,7 @@ Order of checks for every message (DESIGN.md, "safety first"):
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 
@@ -47,8 +50,8 @@ def _button_payload(text: str, state: State) -> str | None:
     return None
 
 
-def emergency(turn: Turn, sig: signals.Signals, ctx: FlowContext) -> StepResult:
-    text = turn.inbound.text
+def emergency(turn: Turn, sig: signals.Signals, ctx: FlowContext, text: str | None = None) -> StepResult:
+    text = turn.inbound.text if text is None else text
     if turn.case is not None and turn.case.is_open:
         reply = Outbound(phrases.EMERGENCY_AGAIN.format(case_number=turn.case.number, contacts=_contacts(ctx)))
         return StepResult([reply], State("case", "open"), [EscalateCase(text[:500]), RelayToCase(text)],
@@ -57,6 +60,32 @@ def emergency(turn: Turn, sig: signals.Signals, ctx: FlowContext) -> StepResult:
                       intake={"what": text[:2000]})
     reply = Outbound(phrases.EMERGENCY.format(contacts=_contacts(ctx), case_number="{case_number}"))
     return StepResult([reply], State("case", "open"), [effect], intent="report")
+
+
+def safety_question(turn: Turn, ctx: FlowContext) -> StepResult:
+    """Possible danger: ask before guessing either way; the message waits for the answer."""
+    state = turn.state
+    resume = {"flow": state.flow, "step": state.step,
+              "slots": {k: v for k, v in state.slots.items() if not k.startswith("_")}}
+    effects: list = []
+    if turn.case is not None and turn.case.is_open:
+        effects.append(RelayToCase(turn.inbound.text))  # the officer sees it whatever the answer
+    reply = Outbound(phrases.SAFETY_QUESTION.format(contacts=_contacts(ctx)), (phrases.SAFETY_YES, phrases.SAFETY_NO))
+    slots = {"text": turn.inbound.text[:2000], "resume": resume}
+    return StepResult([reply], State("safety", "ask", slots), effects, intent="report")
+
+
+def safety_answer(turn: Turn, ctx: FlowContext, in_danger: bool | None) -> StepResult:
+    """The answer to the safety question: an emergency, or the held message handled as usual."""
+    held = str(turn.state.slots.get("text", ""))
+    resume = turn.state.slots.get("resume") or {}
+    previous = State(resume.get("flow", "menu"), resume.get("step", "start"), dict(resume.get("slots") or {}))
+    if in_danger:
+        return emergency(Turn(turn.inbound, previous, turn.case, turn.now), ctx.read(held), ctx, text=held)
+    if in_danger is None:  # not an answer but a new message: handle that one
+        return _step(Turn(turn.inbound, previous, turn.case, turn.now), ctx)
+    again = Turn(dataclasses.replace(turn.inbound, text=held), previous, turn.case, turn.now)
+    return _step(again, ctx, ask_safety=False)
 
 
 def open_human_case(turn: Turn, ctx: FlowContext) -> StepResult:
@@ -149,16 +178,21 @@ def rating(turn: Turn, value: int) -> StepResult:
                       [RecordRating(number, value)])
 
 
-def _step(turn: Turn, ctx: FlowContext) -> StepResult:
+def _step(turn: Turn, ctx: FlowContext, ask_safety: bool = True) -> StepResult:
     state = turn.state
     text = turn.inbound.text.strip()
     norm = normalise(text)
     payload = _button_payload(text, state)
-    sig = signals.read(text)
+    sig = ctx.read(text)
     evidence = turn.inbound.media
 
     if sig.is_emergency:
         return emergency(turn, sig, ctx)
+    if state.flow == "safety":
+        answer = {"safety:yes": True, "safety:no": False}.get(payload or "", report.yes_no(text))
+        return safety_answer(turn, ctx, answer)
+    if ask_safety and sig.safety_check and payload is None:
+        return safety_question(turn, ctx)
     if norm in _MENU_WORDS or norm in _CANCEL_WORDS:
         return main_menu(ctx, phrases.CANCELLED + " " + phrases.MENU_AGAIN if norm in _CANCEL_WORDS else None)
     if _STATUS.match(norm):

@@ -17,7 +17,7 @@ from typing import Callable, Mapping
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.exc import IntegrityError
 
-from flows import conversation, phrases, signals
+from flows import conversation, phrases
 from flows.context import FlowContext
 from flows.messages import Inbound, Outbound
 from flows.state import (AttachEvidence, CaseView, EraseMyData, EscalateCase, OpenCase, RecordFeedback, RecordRating,
@@ -135,7 +135,7 @@ class Engine:
         since = turn.now - dt.timedelta(minutes=1)
         if repo.inbound_count_since(s, conversation_id=conversation_id, since=since) <= self.messages_per_minute:
             return False
-        return not signals.read(turn.inbound.text).is_emergency
+        return not self.ctx.read(turn.inbound.text).is_emergency
 
     def _slow_down(self, turn: Turn) -> StepResult:
         """Keep the state, store the message, and say so once a minute rather than answering each one."""

@@ -60,6 +60,13 @@ EMERGENCY = (
     "Jika aman, kirim: di mana Anda sekarang (negara, kota, alamat), dan nama majikan/agen. "
     "Jika tidak aman membalas, tidak apa-apa; simpan nomor laporan ini."
 )
+SAFETY_QUESTION = (
+    "Apakah Anda dalam bahaya sekarang?\n"
+    "Jika ya, segera hubungi:\n{contacts}\n\n"
+    "Pilih jawaban di bawah agar kami bisa membantu dengan tepat."
+)
+SAFETY_YES = Button("Ya, saya dalam bahaya sekarang", "safety:yes")
+SAFETY_NO = Button("Tidak, saya mau bertanya", "safety:no")
 EMERGENCY_AGAIN = (
     "Pesan darurat Anda sudah kami teruskan ke petugas (laporan {case_number}). "
     "Jika Anda dalam bahaya, hubungi:\n{contacts}"

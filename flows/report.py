@@ -43,7 +43,7 @@ def start(first_text: str | None, sig: Signals | None) -> StepResult:
     return _ask(0, slots)
 
 
-def _yes_no(text: str) -> bool | None:
+def yes_no(text: str) -> bool | None:
     t = text.strip().lower()
     if t in _YES:
         return True
@@ -59,7 +59,7 @@ def step(state: State, text: str, payload: str | None, sig: Signals) -> StepResu
     skipped = payload == "skip" or text.strip().lower() in {"lewati", "skip", "-"}
     if not skipped:
         if slot in ("safe_now", "safe_reply", "consent"):
-            slots[slot] = _yes_no(payload or text)
+            slots[slot] = yes_no(payload or text)
         else:
             slots[slot] = text[:2000]
             if slot == "what" and sig.is_report:

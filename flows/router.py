@@ -119,15 +119,54 @@ def faq_decision(norm: str, hits: list[Hit], ctx: FlowContext) -> tuple[str, flo
 
 def classify(text: str, ctx: FlowContext, sig: signals.Signals | None = None) -> Route:
     """The intent of a message; `sig` when the caller already read the message's signals."""
-    sig = sig or signals.read(text)
+    sig = sig or ctx.read(text)
     norm = sig.text
     if not norm.strip():
         return Route("out_of_scope", 0.0, sig)
     if sig.is_emergency:
-        return Route("report", 1.0, sig, tuple(ctx.index.search(text)), emergency=True)
+        return Route("report", max(sig.reading.danger_p if sig.reading else 0.0, 0.9), sig, _hits(text, sig, ctx),
+                     emergency=True)
     asking = sig.question or signals.QUESTION_WORD.search(norm) or _ASKING_START.match(norm)
     if looks_like_job_offer(text) and not (asking and len(norm) < 120):  # a short question about jobs is no advert
         return Route("licence_check", 0.9, sig)
+    if sig.reading is None:
+        return _by_rules(text, ctx, sig)
+    return _by_models(text, ctx, sig)
+
+
+def _hits(text: str, sig: signals.Signals, ctx: FlowContext) -> tuple[Hit, ...]:
+    """The FAQ entries for this message: the entry model's ranking, else the lexical index."""
+    if sig.reading is None:
+        return tuple(ctx.index.search(text))
+    found = ((ctx.kb.entry(entry_id), p) for entry_id, p in sig.reading.entries)
+    return tuple(Hit(entry, round(p, 4)) for entry, p in found if entry is not None)
+
+
+def _by_models(text: str, ctx: FlowContext, sig: signals.Signals) -> Route:
+    reading = sig.reading
+    assert reading is not None
+    intent, p = reading.intent, reading.intent_p
+    # rules that add precision the models lack: a licence number's shape, a registered name
+    if intent != "report" and (_LICENCE_NO.search(text) or (intent in ("out_of_scope", "faq") and p < 0.6
+                                                             and asks_licence(text, norm := sig.text, ctx)
+                                                             and company_name(norm))):
+        return Route("licence_check", 0.9, sig)
+    if intent == "out_of_scope" and p < 0.6:
+        if wants_human(sig.text):
+            return Route("human", 0.8, sig)
+        if is_greeting(sig.text):
+            return Route("greeting", 0.8, sig)
+    hits = _hits(text, sig, ctx)
+    if intent == "faq":
+        return Route("faq", hits[0].confidence if hits else p, sig, hits)
+    if intent in ("report", "out_of_scope"):
+        return Route(intent, p, sig, hits)
+    return Route(intent, p, sig)
+
+
+def _by_rules(text: str, ctx: FlowContext, sig: signals.Signals) -> Route:
+    """Without trained models (a unit test of the flows): the rules alone."""
+    norm = sig.text
     licence = asks_licence(text, norm, ctx)
     if sig.is_report and not (sig.actor_only and licence):
         return Route("report", 0.8, sig, tuple(ctx.index.search(text)))

@@ -1,5 +1,10 @@
 """What a message says about the writer's situation: danger now, a problem for an officer,
-who it is about, and whether it is a general question. Pure regexes over normalised text.
+who it is about, and whether it is a general question.
+
+Two sources, read once per message: the learned models (knowledge/nlu.py), which carry the
+recall, and a few high-precision rules over the normalised text (explicit danger phrases),
+which catch what must never be missed even when a model is unsure. The decision bands on the
+models' probabilities come from config.yaml (`understanding`).
 
 The patterns are written against `knowledge.normalise.normalise()` output: lowercase,
 slang expanded ("gk" -> "tidak", "sy" -> "saya", "dikasih" -> "diberi"), reduplication
@@ -10,7 +15,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from knowledge.corpus import DANGER_KINDS
 from knowledge.normalise import normalise, stem
 
 
@@ -164,6 +171,30 @@ QUESTION_WORD = re.compile(r"\b(apa|apakah|bagaimana|siapa|berapa|dimana|di mana
 _MODAL = re.compile(r"\b(boleh|berhak|wajib|harus|perlu|seharusnya|sebaiknya)\b")
 
 
+if TYPE_CHECKING:  # scikit-learn is imported only where models are loaded
+    from knowledge.nlu import Models, Reading
+
+# A bare call for help says nothing about what happened: it gets the safety question.
+_BARE_CALL = re.compile(r"^(tolong|tolongin|help|help me|sos|darurat|bantu|bantuan|tolong saya|tolong kami|tolong aku|"
+                        r"mayday|emergency|urgent|tolong bantu|bantu saya|tolong dong|please help)( (saya|aku|kami|dong|min|kak))*$")
+
+
+@dataclass(frozen=True)
+class DangerBands:
+    """Thresholds on the danger model's probability (config.yaml `understanding`)."""
+
+    high: float = 0.6  # at or above: an emergency case at once
+    low: float = 0.25  # at or above (and below high): the safety question
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """The trained models with the bands that turn their probabilities into decisions."""
+
+    models: Models
+    bands: DangerBands = DangerBands()
+
+
 @dataclass(frozen=True)
 class Signals:
     text: str  # the normalised message
@@ -172,21 +203,64 @@ class Signals:
     personal: bool  # about the writer, a relative or something they witness
     question: bool  # phrased as a general question
     actor_only: bool = False  # the only sign is "what an employer/agent did to me": weaker than a problem word
+    reading: Reading | None = None  # what the models read, when they are loaded
+    bands: DangerBands = DangerBands()
 
     @property
-    def is_report(self) -> bool:
-        """A situation for an officer: a sign of trouble told as one's own, not asked about in general."""
+    def rule_report(self) -> bool:
+        """A sign of trouble told as one's own, not asked about in general (rules only)."""
         if self.actor_only and not self.danger:
             return self.personal and not self.question  # the weak sign counts only in a statement
         return bool(self.danger or self.problem) and (self.personal or not self.question)
 
     @property
+    def is_report(self) -> bool:
+        """A situation for an officer."""
+        if self.reading is None:
+            return self.rule_report
+        return self.reading.intent == "report" or self.model_danger or (self.rule_report and not self._model_says_faq)
+
+    @property
+    def _model_says_faq(self) -> bool:
+        return self.reading is not None and self.reading.intent == "faq" and self.reading.intent_p >= 0.5
+
+    @property
+    def model_danger(self) -> bool:
+        return self.reading is not None and self.reading.danger_p >= self.bands.high
+
+    @property
     def is_emergency(self) -> bool:
-        return bool(self.danger) and self.is_report
+        """Danger now: an emergency case at once."""
+        return self.model_danger or (bool(self.danger) and self.rule_report and not self._model_rules_out)
+
+    @property
+    def _model_rules_out(self) -> bool:
+        # a danger phrase in a film plot or a question: the rule fires, the models are sure it is
+        # something else and see no danger at all
+        r = self.reading
+        return r is not None and r.intent != "report" and r.intent_p >= 0.8 and r.danger_p < self.bands.low / 2
+
+    @property
+    def safety_check(self) -> bool:
+        """Possible danger, not sure: ask "are you in danger now?" rather than guess either way."""
+        if self.is_emergency:
+            return False
+        if _BARE_CALL.match(self.text):
+            return True
+        return self.reading is not None and self.reading.danger_p >= self.bands.low
 
     @property
     def category(self) -> str:
-        return self.danger or self.problem or "other"
+        if self.danger:
+            return self.danger
+        r = self.reading
+        if r is not None and self.model_danger and r.danger_kind:
+            return DANGER_KINDS.get(r.danger_kind, "other")
+        if self.problem and self.problem != "other":
+            return self.problem
+        if r is not None and r.category:
+            return r.category
+        return self.problem or "other"
 
 
 def _danger(norm: str) -> str | None:
@@ -208,7 +282,8 @@ def _danger(norm: str) -> str | None:
     return None
 
 
-def read(text: str) -> Signals:
+def read(text: str, understanding: Understanding | None = None) -> Signals:
+    """Everything the rules and, when given, the models say about one message."""
     norm = normalise(text)
     danger = _danger(norm)
     problem = next((cat for cat, rx in PROBLEMS if rx.search(norm)), None)
@@ -220,4 +295,7 @@ def read(text: str) -> Signals:
     conditional_question = bool(_CONDITIONAL.match(norm) or (_CONDITIONAL.search(norm) and QUESTION_WORD.search(norm)))
     question = bool(text.rstrip().endswith("?") or _QUESTION_START.search(norm) or conditional_question
                     or _MODAL.search(norm))
-    return Signals(norm, danger, problem, personal, question, actor_only)
+    if understanding is None or not norm:
+        return Signals(norm, danger, problem, personal, question, actor_only)
+    reading = understanding.models.read(text)
+    return Signals(norm, danger, problem, personal, question, actor_only, reading, understanding.bands)
