@@ -174,17 +174,19 @@ def main() -> int:
     kb = ctx.kb
     topics = {e.id: e.topic for e in kb.entries}
     examples = corpus.load(kb)
-    groups = [ex.group for ex in examples]
-    train_idx, test_idx = next(GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=11).split(examples,
-                                                                                                   groups=groups))
-    split_models = nlu.fit([examples[i] for i in train_idx])
+    # the KB's own questions and answer lines define the entries: always on the training side
+    written = [ex for ex in examples if not ex.group.startswith("kb:")]
+    train_idx, test_idx = next(GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=11).split(
+        written, groups=[ex.group for ex in written]))
+    train = [written[i] for i in train_idx] + [ex for ex in examples if ex.group.startswith("kb:")]
+    split_models = nlu.fit(train, {e.id: e.topic for e in kb.entries})
     u = settings.understanding
     split_ctx = dataclasses.replace(ctx, understanding=Understanding(split_models, DangerBands(u.danger_high,
                                                                                               u.danger_low)))
-    held = gold_from_examples([examples[i] for i in test_idx if not examples[i].group.startswith("kb:")], topics)
-    majority = collections.Counter(examples[i].intent for i in train_idx).most_common(1)[0][0]
+    held = gold_from_examples([written[i] for i in test_idx], topics)
+    majority = collections.Counter(ex.intent for ex in train if not ex.entry_only).most_common(1)[0][0]
     print(f"corpus: {len(examples)} examples; held-out split: {len(held)} lines of "
-          f"{len({examples[i].group for i in test_idx})} scenarios; split models trained in "
+          f"{len({written[i].group for i in test_idx})} scenarios; split models trained in "
           f"{split_models.trained_seconds:.1f} s")
     report("held-out split of the corpus (models trained on the rest)", held, decide(held, split_ctx),
            naive_baseline(held, ctx, majority))

@@ -28,6 +28,7 @@ _STATUS = re.compile(r"^(status|cek status|status laporan|status kasus|laporan s
 _REPORT_WORDS = {"lapor", "laporan", "melapor", "mau lapor", "ingin melapor", "buat laporan", "minta tolong", "tolong"}
 _ERASE = re.compile(r"\b(hapus|hapuskan|menghapus|delete)\b.{0,20}\b(data|akun|pesan|riwayat)\b.{0,10}\b(saya|kami)\b")
 _LICENCE_WORDS = {"cek", "cek izin", "cek pt", "cek perusahaan", "cek agen", "cek p3mi"}
+_THANKS = re.compile(r"\b(terima kasih|thank you|thanks|thx|matur nuwun|suwun|nuhun|makasih)\b")
 ACK_EVERY = dt.timedelta(minutes=10)
 
 
@@ -112,6 +113,8 @@ def route_free_text(turn: Turn, ctx: FlowContext, sig: signals.Signals) -> StepR
     text = turn.inbound.text
     route = router.classify(text, ctx, sig)
     if route.intent == "greeting":
+        if _THANKS.search(sig.text):  # thanks closes a topic; the whole menu again would be noise
+            return StepResult([Outbound(phrases.YOU_ARE_WELCOME, (phrases.TO_MENU,))], State(), intent="greeting")
         return main_menu(ctx)
     if route.intent == "human":
         return open_human_case(turn, ctx)

@@ -1,4 +1,8 @@
-"""Agency licence check in the chat: result cards, lookalike warnings, job-offer analysis."""
+"""Agency licence check in the chat: result cards, lookalike warnings, job-offer analysis.
+
+A message that names several agencies (or an agency and a licence number) gets one short line
+per agency, each with its own status, instead of a single card.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from knowledge.normalise import normalise
 REPORT_RECRUITER = Button("Laporkan perekrut ini", "licence:report")
 CHECK_ANOTHER = Button("Cek perusahaan lain", "menu:licence")
 DONT_PAY = "Jangan bayar apa pun dan jangan serahkan dokumen (paspor, KTP, ijazah) kepada perusahaan ini."
+DONT_PAY_MARKED = ("Jangan bayar apa pun dan jangan serahkan dokumen (paspor, KTP, ijazah) kepada perusahaan "
+                   "yang bertanda ⛔, ❌ atau ⚠️.")
 WARNING_SIGNS = (
     "Waspadai tanda perekrutan tidak resmi:\n"
     "• diminta uang di muka atau biaya besar\n"
@@ -25,6 +31,13 @@ _VERDICT_HEAD = {
     "suspended": "DISKORSING (izin sedang dihentikan sementara)",
     "revoked": "DICABUT (izinnya sudah tidak berlaku)",
     "expired": "KEDALUWARSA (masa berlaku izin sudah habis)",
+}
+# One line per agency when a message names several.
+_SHORT_STATUS = {
+    "licensed": "✅ terdaftar, izin aktif",
+    "suspended": "⛔ izin DISKORSING",
+    "revoked": "⛔ izin DICABUT",
+    "expired": "⛔ izin KEDALUWARSA",
 }
 
 
@@ -68,12 +81,20 @@ def card(result, wanted_countries: list[str], ctx: FlowContext) -> Outbound:  # 
         lines = ["Ada beberapa perusahaan terdaftar dengan nama mirip. Pilih yang Anda maksud:"]
         buttons = tuple(Button(m.agency.name, f"licence:no:{m.agency.licence_no}") for m in result.matches[:3])
         buttons += (phrases.TO_MENU,)
-    elif result.lookalike_of is not None:
+    elif result.lookalike_of is not None and not result.by_licence:
         real = result.lookalike_of.agency
         lines = [
             f"⚠️ Nama ini mirip dengan {real.name} yang terdaftar, tetapi TIDAK SAMA.",
             f"Perusahaan terdaftar: {real.name}, nomor izin {real.licence_no}.",
             "Bandingkan nama dan nomor izin di dokumen Anda. Penipu sering memakai nama yang mirip.",
+            DONT_PAY,
+        ]
+        buttons = (REPORT_RECRUITER, CHECK_ANOTHER, phrases.TO_MENU)
+    elif result.by_licence and result.lookalike_of is not None:
+        real = result.lookalike_of.agency
+        lines = [
+            f"⚠️ Nomor izin itu milik {real.name}, BUKAN perusahaan yang Anda sebut.",
+            "Perusahaan yang memakai nomor izin milik perusahaan lain tidak bisa dianggap resmi.",
             DONT_PAY,
         ]
         buttons = (REPORT_RECRUITER, CHECK_ANOTHER, phrases.TO_MENU)
@@ -98,9 +119,48 @@ def check(text: str, ctx: FlowContext) -> StepResult:
     if result.verdict == "not_found" and result.lookalike_of is None and not _has_name(text):
         return StepResult([Outbound(phrases.ASK_AGENCY, (phrases.TO_MENU,))], State("licence", "ask"),
                           intent="licence_check")
-    reply = card(result, destinations(text), ctx)
+    if len(result.mentions) > 1:
+        reply = several_card(result, destinations(text), ctx)
+    else:
+        reply = card(result, destinations(text), ctx)
     slots = {"query": text[:300], "verdict": result.verdict}
     return StepResult([reply], State("licence", "result", slots), intent="licence_check")
+
+
+def several_card(result, wanted_countries: list[str], ctx: FlowContext) -> Outbound:  # type: ignore[no-untyped-def]
+    """One short line per agency (or licence number) the message names, each with its own status."""
+    lines = [f"Hasil cek {len(result.mentions)} nama/nomor izin yang Anda sebut:"]
+    lines += ["• " + mention_line(m, wanted_countries) for m in result.mentions]
+    if result.verdict == "licensed":
+        lines.append("Tetap minta perjanjian kerja tertulis dan ikuti alur resmi di Disnaker.")
+        buttons: tuple[Button, ...] = (CHECK_ANOTHER, phrases.TO_MENU)
+    else:
+        lines.append(DONT_PAY_MARKED)
+        buttons = (REPORT_RECRUITER, CHECK_ANOTHER, phrases.TO_MENU)
+    lines.append(data_note(ctx))
+    return Outbound("\n".join(lines), buttons)
+
+
+def mention_line(m, wanted_countries: list[str]) -> str:  # type: ignore[no-untyped-def]
+    """The answer for one agency or licence number, in one line."""
+    if m.verdict in _SHORT_STATUS:
+        agency = m.matches[0].agency
+        line = f"{agency.name} (izin {agency.licence_no}): {_SHORT_STATUS[m.verdict]}"
+        missing = [c for c in wanted_countries if c not in agency.countries] if m.verdict == "licensed" else []
+        if missing:
+            line += f", tetapi TIDAK terdaftar untuk {', '.join(missing)}"
+        return line
+    if m.verdict == "ambiguous":
+        names = ", ".join(f"{x.agency.name} ({x.agency.licence_no})" for x in m.matches)
+        return f"{m.query}: ada beberapa perusahaan terdaftar dengan nama ini: {names}. Cek nomor izinnya."
+    if m.by_licence and m.lookalike_of is not None:
+        return f"{m.query}: ⚠️ nomor izin itu milik {m.lookalike_of.agency.name}, BUKAN perusahaan yang disebut"
+    if m.lookalike_of is not None:
+        real = m.lookalike_of.agency
+        return f"{m.query}: ⚠️ TIDAK terdaftar; mirip {real.name} (izin {real.licence_no}), tetapi TIDAK SAMA"
+    if m.by_licence:
+        return f"Nomor izin {m.query}: ❌ TIDAK ditemukan dalam daftar P3MI berizin"
+    return f"{m.query}: ❌ TIDAK terdaftar sebagai P3MI berizin"
 
 
 _GENERIC = FUNCTION_WORDS | {"cek", "izin", "perusahaan", "pt", "agen", "p3mi", "resmi", "legal", "tidak",

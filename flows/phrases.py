@@ -30,6 +30,7 @@ def greeting(service_name: str) -> str:
     )
 
 
+YOU_ARE_WELCOME = "Sama-sama, semoga membantu. Jika ada pertanyaan lain, tulis saja di sini."
 MENU_AGAIN = "Silakan pilih layanan atau tulis pertanyaan Anda:"
 CANCELLED = "Baik, dibatalkan."
 ASK_QUESTION = "Silakan tulis pertanyaan Anda tentang kerja ke luar negeri. Contoh: \"apa syarat jadi PMI?\""

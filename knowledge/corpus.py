@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.kb import KB_DIR, KnowledgeBase
+from knowledge.kb import KB_DIR, PLACEHOLDER, KnowledgeBase
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
 INTENTS = ("faq", "report", "licence_check", "human", "greeting", "out_of_scope")
@@ -50,6 +50,7 @@ class Example:
     label: str  # entry id (faq), category (report), danger kind (emergency) or the file's sub-tag
     group: str  # the scenario: "file:block"
     emergency: bool = False
+    entry_only: bool = False  # a KB answer line or keyword: teaches which entry, not what a message is
 
     @property
     def category(self) -> str | None:
@@ -103,7 +104,18 @@ def load(kb: KnowledgeBase, root: Path = CORPUS_DIR) -> list[Example]:
 
 
 def kb_examples(kb: KnowledgeBase) -> list[Example]:
-    return [Example(text, "faq", e.id, f"kb:{e.id}") for e in kb.entries for text in (e.question, *e.phrasings)]
+    """Each entry's question and phrasings; its keywords and answer lines for the entry model only
+    (people ask about details that only the answer names)."""
+    examples = []
+    for e in kb.entries:
+        group = f"kb:{e.id}"
+        examples += [Example(text, "faq", e.id, group) for text in (e.question, *e.phrasings)]
+        examples += [Example(k, "faq", e.id, group, entry_only=True) for k in e.keywords]
+        for line in PLACEHOLDER.sub(" ", e.answer).splitlines():
+            line = line.strip(" •-")
+            if len(line) > 20 and not line.startswith("Dasar"):  # the legal basis line names laws, not the subject
+                examples.append(Example(line, "faq", e.id, group, entry_only=True))
+    return examples
 
 
 def check(examples: list[Example], kb: KnowledgeBase) -> list[str]:
