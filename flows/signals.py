@@ -229,8 +229,15 @@ class Signals:
         return self.reading is not None and self.reading.danger_p >= self.bands.high
 
     @property
+    def bare_call(self) -> bool:
+        """"tolong", "SOS": a call for help that says nothing of what happened."""
+        return bool(_BARE_CALL.match(self.text))
+
+    @property
     def is_emergency(self) -> bool:
-        """Danger now: an emergency case at once."""
+        """Danger now: an emergency case at once (a bare call for help is asked first)."""
+        if self.bare_call:
+            return False
         return self.model_danger or (bool(self.danger) and self.rule_report and not self._model_rules_out)
 
     @property
@@ -243,10 +250,10 @@ class Signals:
     @property
     def safety_check(self) -> bool:
         """Possible danger, not sure: ask "are you in danger now?" rather than guess either way."""
+        if self.bare_call:
+            return True
         if self.is_emergency:
             return False
-        if _BARE_CALL.match(self.text):
-            return True
         return self.reading is not None and self.reading.danger_p >= self.bands.low
 
     @property

@@ -202,3 +202,26 @@ def test_officers_add_link_and_list(monkeypatch, capsys, settings, service) -> N
     assert code == 1 and "no officer" in err
     code, out, _ = run(monkeypatch, capsys, settings, ["officers", "list"])
     assert "siti" in out and "supervisor" in out
+
+
+def test_classify_marks_the_safety_question_and_keeps_the_intent(monkeypatch, capsys, settings) -> None:
+    lines = [{"id": "bare", "text": "tolong"}, {"id": "faq", "text": "apa syarat jadi pmi?"},
+             {"id": "danger", "text": "tolong saya dikurung majikan"}]
+    _, out, _ = run(monkeypatch, capsys, settings, ["classify", "--jsonl"],
+                    "".join(json.dumps(x) + "\n" for x in lines))
+    rows = {r["id"]: r for r in map(json.loads, out.splitlines())}
+    assert rows["bare"]["safety_check"] is True and rows["bare"]["emergency"] is False
+    assert rows["bare"]["reply"].startswith("Apakah Anda dalam bahaya sekarang?")
+    assert "belum bisa menjawab" not in rows["bare"]["reply"]
+    assert rows["faq"]["safety_check"] is False
+    assert rows["danger"]["emergency"] is True and rows["danger"]["safety_check"] is False
+
+
+def test_nlu_train_reports_the_cache_key(monkeypatch, capsys, settings, tmp_path) -> None:
+    from knowledge import nlu
+
+    monkeypatch.setattr(nlu, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(nlu.train, "__defaults__", (tmp_path,))
+    code, out, _ = run(monkeypatch, capsys, settings, ["nlu", "train"])
+    assert code == 0 and nlu.cache_key() in out
+    assert (tmp_path / f"{nlu.cache_key()}.joblib").exists()

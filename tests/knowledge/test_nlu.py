@@ -1,0 +1,77 @@
+"""The language models: trained on the corpus, cached under the corpus hash, retrained when
+the corpus changes, and reading what each head is for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge import corpus, nlu
+from knowledge.kb import load
+
+CORPUS = {
+    "faq/paspor.txt": "paspor-cara-buat | bikin paspor dmn\npaspor-cara-buat | cara urus paspor kerja\n\n"
+                      "paspor-masa-berlaku | paspor berlaku brp thn\npaspor-masa-berlaku | masa berlaku paspor\n",
+    "report/wages.txt": "wages | gaji sy blm dibayar 3 bln\nwages | majikan tak bayar gaji\n\n"
+                        "wages | gajiku dipotong terus\nwages | upah lembur gk dibayar\n",
+    "emergency/confinement.txt": "confinement | sy dikunci di rumah majikan\nconfinement | gak boleh keluar pagar\n\n"
+                                 "confinement | pintu digembok dari luar\nconfinement | kami dikurung di mess\n",
+    "emergency/self_harm.txt": "self_harm | sy mau minum racun aja\nself_harm | titip anak2 ya, sy pamit\n\n"
+                               "self_harm | mending sy lompat dr lantai 9\nself_harm | gak kuat hidup lg\n",
+    "greeting.txt": "hello | halo kak\nhello | pagi min\n\nthanks | makasih ya\nthanks | terima kasih\n",
+    "out_of_scope.txt": "plain | resep rendang\nplain | jadwal bola\n\ntricky | sinetron istri dikurung\n"
+                        "tricky | anak berantem di sekolah\n",
+}
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path, monkeypatch) -> Path:  # type: ignore[no-untyped-def]
+    root = tmp_path / "corpus"
+    for name, text in CORPUS.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(corpus, "CORPUS_DIR", root)
+    monkeypatch.setattr(corpus.load, "__defaults__", (root,))
+    monkeypatch.setattr(corpus.fingerprint, "__defaults__", (root, corpus.KB_DIR))
+    return root
+
+
+def test_models_are_cached_and_a_changed_corpus_trains_new_ones(small_corpus: Path, tmp_path: Path) -> None:
+    kb = load()
+    cache = tmp_path / "cache"
+    first = nlu.load(kb, cache)
+    assert first.trained_seconds > 0 and [p.stem for p in cache.glob("*.joblib")] == [first.key]
+    again = nlu.load(kb, cache)
+    assert again.key == first.key and again is not first  # read from the cache, not trained again
+    with (small_corpus / "greeting.txt").open("a", encoding="utf-8") as f:
+        f.write("\nbye | dadah kak\nbye | sampai jumpa\n")
+    changed = nlu.load(kb, cache)
+    assert changed.key != first.key
+    assert [p.stem for p in cache.glob("*.joblib")] == [changed.key]  # the stale model is gone
+
+
+def test_an_unreadable_cache_file_is_trained_again(small_corpus: Path, tmp_path: Path) -> None:
+    kb = load()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / f"{nlu.cache_key()}.joblib").write_bytes(b"not a model")
+    assert nlu.load(kb, cache).key == nlu.cache_key()
+
+
+def test_a_corpus_with_an_unknown_label_does_not_train(small_corpus: Path, tmp_path: Path) -> None:
+    (small_corpus / "report" / "wages.txt").write_text("gaji | gaji telat\n", encoding="utf-8")
+    with pytest.raises(corpus.CorpusError, match="gaji"):
+        nlu.train(load(), tmp_path / "cache")
+
+
+def test_the_shipped_models_read_each_head(ctx) -> None:  # type: ignore[no-untyped-def]
+    models = ctx.understanding.models
+    faq, report, danger, oos = models.read_many([
+        "syarat jadi pmi apa aja", "gaji saya belum dibayar tiga bulan",
+        "saya dikunci di kamar oleh majikan dan tidak diberi makan", "resep rendang padang"])
+    assert faq.intent == "faq" and ctx.kb.entry(faq.entries[0][0]).topic == "syarat-pmi"
+    assert report.intent == "report" and report.category == "wages" and report.danger_p < 0.25
+    assert danger.danger_p >= 0.6 and danger.danger_kind in ("confinement", "starvation")
+    assert oos.intent == "out_of_scope" and oos.danger_p < 0.25
+    assert abs(sum(faq.intent_probs.values()) - 1) < 1e-6
