@@ -47,7 +47,7 @@ def synthetic(ctx, factor: int = 10):  # type: ignore[no-untyped-def]
     svm.intercept_ = np.concatenate([svm.intercept_] * factor)
     svm.classes_ = np.array([f"{c}-{k}" for k in range(factor) for c in svm.classes_])
     models.entry.classes_ = svm.classes_
-    models.entry_topics = {e.id: e.topic for e in entries}
+    models.entry_topics = {e.id: e.topic for e in entries}  # the topic model stays: topics do not grow
     return dataclasses.replace(ctx, kb=KnowledgeBase(kb.topics, entries),
                                understanding=Understanding(models, ctx.understanding.bands))
 

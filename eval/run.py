@@ -36,6 +36,8 @@ from knowledge.corpus import INTENTS, Example  # noqa: E402
 from knowledge.normalise import normalise  # noqa: E402
 
 PROBES = Path(__file__).parent / "probes.txt"
+FALSE_EMERGENCY_BUDGET = 0.025  # share of non-emergencies that may open an emergency case
+SAFETY_QUESTION_BUDGET = 0.03  # share of other messages that may get the safety question
 # The naive danger baseline: a plain keyword list, as a first version of such a service would have.
 KEYWORDS = re.compile(r"\b(tolong|dipukul|disiksa|dikurung|dikunci|disekap|bunuh|diperkosa|dijual|diculik|darurat|"
                       r"help|sos|ancam|diancam|kabur|lapar|tidak makan|dilecehkan|mati)\b")
@@ -135,15 +137,25 @@ def sweep(golds: list[Gold], ctx: FlowContext) -> None:
     """Emergency recall and false emergencies for candidate bands; FAQ outcomes for candidate thresholds."""
     assert ctx.understanding is not None
     readings = ctx.understanding.models.read_many([g.text for g in golds])
-    print("\nsweep of danger bands (held-out split): emergency recall / false emergency / safety-question rate")
+    print("\nsweep of danger bands (held-out split, models alone): emergency recall / false emergency /"
+          " safety question on other messages")
     em = [r.danger_p for g, r in zip(golds, readings) if g.emergency]
     non = [r.danger_p for g, r in zip(golds, readings) if not g.emergency]
-    for high in (0.4, 0.5, 0.6, 0.7, 0.8):
-        for low in (0.1, 0.15, 0.2, 0.25, 0.3):
-            print(f"  high {high:.2f} low {low:.2f}: recall {sum(p >= high for p in em) / len(em):.3f}"
-                  f"  recall+safety {sum(p >= low for p in em) / len(em):.3f}"
-                  f"  false {sum(p >= high for p in non) / len(non):.3f}"
-                  f"  safety-q on others {sum(low <= p < high for p in non) / len(non):.3f}")
+    rows = []
+    for high in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7):
+        for low in (0.1, 0.15, 0.2, 0.25):
+            row = (high, low, sum(p >= high for p in em) / len(em), sum(p >= low for p in em) / len(em),
+                   sum(p >= high for p in non) / len(non), sum(low <= p < high for p in non) / len(non))
+            rows.append(row)
+            print(f"  high {high:.2f} low {low:.2f}: recall {row[2]:.3f}  recall+safety {row[3]:.3f}"
+                  f"  false {row[4]:.3f}  safety-q on others {row[5]:.3f}")
+    # the rule the bands in config.yaml follow: the most emergencies at once with at most 2.5 %
+    # false emergencies; then the lowest band that asks at most 3 % of the other messages
+    ok = [r for r in rows if r[4] <= FALSE_EMERGENCY_BUDGET] or rows
+    high = max(ok, key=lambda r: (r[2], r[0]))[0]
+    fitting = [r for r in rows if r[0] == high and r[5] <= SAFETY_QUESTION_BUDGET] or [r for r in rows if r[0] == high]
+    low = min(fitting, key=lambda r: r[1])[1]
+    print(f"  -> by the rule: danger_high {high:.2f}, danger_low {low:.2f}")
     print("\nsweep of FAQ thresholds (held-out FAQ lines): answered right / answered wrong / offered choices")
     faq = [(g, r) for g, r in zip(golds, readings) if g.intent == "faq" and g.entry]
     for answer in (0.3, 0.4, 0.5, 0.55, 0.6, 0.7):

@@ -6,7 +6,6 @@ per agency, each with its own status, instead of a single card.
 
 from __future__ import annotations
 
-
 from flows import phrases
 from flows.context import FlowContext
 from flows.messages import Button, Outbound

@@ -20,6 +20,9 @@ from typing import TYPE_CHECKING
 from knowledge.corpus import DANGER_KINDS
 from knowledge.normalise import normalise, stem
 
+if TYPE_CHECKING:  # scikit-learn is imported only where models are loaded
+    from knowledge.nlu import Models, Reading
+
 
 def _rx(*parts: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in parts))
@@ -88,75 +91,6 @@ FORCED_LABOUR = [
     re.compile(r"\b(utang|hutang)\b.{0,30}\b(dipotong|harus dibayar|lunas|melunasi)\b"),
 ]
 
-# A problem an officer should take up, by category. Order matters: the first hit names the category.
-PROBLEMS: list[tuple[str, re.Pattern[str]]] = [
-    ("passport", _rx(
-        r"\bpaspor(nya)?\b.{0,40}\b(ditahan|disimpan|diambil|dipegang|dirampas|tidak dikembalikan|dibawa)\b",
-        r"\b(menahan|tahan|mengambil|ambil|menyimpan|pegang|memegang|merampas)\b.{0,20}\bpaspor\b",
-        r"\b(dokumen|ktp|ijazah|kartu|permit|izin kerja)\b.{0,30}\b(ditahan|diambil|dipegang|disimpan|tidak dikembalikan)\b",
-        r"\b(telepon|ponsel)\b.{0,20}\b(diambil|disita|dirampas|ditahan)\b",
-    )),
-    ("wages", _rx(
-        r"\b(gaji|upah|lembur)(nya)?\b.{0,50}\b(tidak|belum|telat|terlambat|dipotong|potong|kurang|ditahan)\b",
-        r"\b(tidak|belum|tidak pernah|tidak mau)\b (di)?bayar\b",
-        r"\b(potong|dipotong|memotong)\b.{0,20}\bgaji(nya)?\b",
-    )),
-    ("lost_contact", _rx(
-        r"\b(tidak|belum) (bisa |dapat )?(di)?hubungi\b",
-        r"\b(hilang|putus) (kontak|komunikasi|kabar)\b",
-        r"\btidak (ada|pernah|pernah ada|memberi) (kabar|berita)\b",
-        r"\b(menghilang|hilang tanpa kabar)\b",
-    )),
-    ("illegal_recruiter", _rx(
-        r"\b(ditipu|tertipu|kena tipu|menipu|penipuan|dibohongi|membohongi)\b",
-        r"\b(sudah|telah) (bayar|membayar|transfer|menyerahkan uang)\b.{0,80}\b(tidak|belum)\b",
-        r"\b(belum|tidak) (juga )?(di)?berangkatkan\b",
-        r"\btidak jadi (berangkat|diberangkatkan)\b",
-        r"\b(melaporkan|laporkan|lapor)\b.{0,30}\b(calo|agen|p3mi|pt|perusahaan|perekrut)\b",
-        r"\bvisa (saya|kami)?\b.{0,20}\bvisa kunjungan\b",
-        r"\b(uang|duit)\b.{0,30}\b(tidak kembali|hilang|dibawa kabur|dibawa lari)\b",
-        r"\b(minta|meminta|memeras|diperas|ditagih)\b.{0,20}\b(uang|biaya|bayaran|tebusan)\b",
-        r"\bdijanjikan\b.{0,80}\b(tetapi|tapi|ternyata|malah)\b",
-    )),
-    ("stranded", _rx(
-        r"\b(terlantar|telantar|terdampar|tertahan|terjebak)\b",
-        r"\b(dideportasi|ditangkap|ditahan polisi|ditahan imigrasi|dipenjara|masuk penjara|di depot)\b",
-        r"\btidak (punya|ada) (uang|ongkos|biaya) (untuk )?pulang\b",
-        r"\b(tidak|belum) (bisa|boleh|diizinkan|dibolehkan) pulang\b",
-        r"\btidak mengizinkan\b",
-        r"\b(disuruh|dipaksa|menyuruh) (saya )?pulang\b",
-        r"\b(kabur|melarikan diri)\b",
-        r"\bdi penampungan\b.{0,60}\b(belum|tidak)\b",
-        r"\b(belum|tidak) (juga )?diberangkatkan\b",
-    )),
-    ("violence", _rx(
-        r"\b(kekerasan|dimarahi|dimaki|dihina|diganggu|dilecehkan|pelecehan|diperlakukan kasar|dibentak|"
-        r"membentak|melecehkan|mencaci|marah marah|melempar|lempar barang|diludahi|dikata katai)\b",
-        r"\btidak (pernah )?(diberi|dapat|ada|diizinkan|boleh) (libur|hari libur|cuti|istirahat)\b",
-        r"\b(majikan|bos)\b.{0,20}\btidak (beri|memberi|kasih|mengizinkan) (libur|istirahat|cuti)\b",
-        r"\btanpa (istirahat|libur|hari libur|cuti)\b",
-        r"\btidak (pernah )?(ada|diberi|dapat|boleh) (istirahat|libur|hari libur|cuti)\b",
-        r"\b(dipaksa|disuruh)\b.{0,30}\b(kerja|bekerja|lembur)\b",
-        r"\bdari jam \d+\b.{0,30}\bsampai jam \d+\b",
-    )),
-    ("other", _rx(
-        r"\b(sakit|kecelakaan|cedera|celaka|meninggal|wafat|jenazah|hamil|dirawat)\b",
-        r"\b(kontrak|perjanjian kerja)\b.{0,40}\b(diganti|diubah|sepihak|tidak sesuai|diputus)\b",
-        r"\b(mengganti|mengubah)\b.{0,20}\b(kontrak|perjanjian kerja|isi kontrak)\b",
-        r"\b(dipecat|di ?phk|pemutusan hubungan kerja)\b",
-        r"\bpekerjaan\b.{0,20}\btidak sesuai\b",
-        r"\btidak (terdaftar|didaftarkan)\b.{0,20}\bbpjs\b",
-        r"\b(tidak mau|menolak) (mengurus|membayar|menanggung)\b",
-        r"\b(bayar|berobat) (sendiri)\b",
-    )),
-]
-
-# A first-person statement about what an employer, agent or authority did is a situation for
-# an officer even when no problem word above matches ("majikan mengambil hp saya").
-ACTOR = re.compile(r"\b(majikan|agen|calo|p3mi|pt|perusahaan|polisi|imigrasi|penampungan|mandor|tekong)\b")
-INTENTION = re.compile(r"\b(mau|ingin|akan|rencana|berencana|pengin|hendak|tertarik)\b.{0,20}\b(kerja|bekerja|berangkat|"
-                       r"daftar|mendaftar|ke luar negeri|jadi pmi)\b")
-
 # First person, a relative, or a witness: the message is about a real situation.
 # "saya" also covers "anak saya", "kakak sy" (slang is expanded first); a relative word alone
 # ("keluarga PMI") is usually a general question, so it does not count without a possessive.
@@ -170,9 +104,6 @@ _CONDITIONAL = re.compile(r"\b(kalau|jika|bila|apabila|seandainya|misalnya|andai
 QUESTION_WORD = re.compile(r"\b(apa|apakah|bagaimana|siapa|berapa|dimana|di mana|kapan|mengapa|kenapa|bisakah|bolehkah)\b")
 _MODAL = re.compile(r"\b(boleh|berhak|wajib|harus|perlu|seharusnya|sebaiknya)\b")
 
-
-if TYPE_CHECKING:  # scikit-learn is imported only where models are loaded
-    from knowledge.nlu import Models, Reading
 
 # A bare call for help says nothing about what happened: it gets the safety question.
 _BARE_CALL = re.compile(r"^(tolong|tolongin|help|help me|sos|darurat|bantu|bantuan|tolong saya|tolong kami|tolong aku|"
@@ -198,20 +129,16 @@ class Understanding:
 @dataclass(frozen=True)
 class Signals:
     text: str  # the normalised message
-    danger: str | None  # category of a danger-now sign, or None
-    problem: str | None  # category of a problem sign, or None
+    danger: str | None  # case category of an explicit danger phrase, or None
     personal: bool  # about the writer, a relative or something they witness
     question: bool  # phrased as a general question
-    actor_only: bool = False  # the only sign is "what an employer/agent did to me": weaker than a problem word
     reading: Reading | None = None  # what the models read, when they are loaded
     bands: DangerBands = DangerBands()
 
     @property
     def rule_report(self) -> bool:
-        """A sign of trouble told as one's own, not asked about in general (rules only)."""
-        if self.actor_only and not self.danger:
-            return self.personal and not self.question  # the weak sign counts only in a statement
-        return bool(self.danger or self.problem) and (self.personal or not self.question)
+        """An explicit danger phrase told as one's own, not asked about in general."""
+        return bool(self.danger) and (self.personal or not self.question)
 
     @property
     def is_report(self) -> bool:
@@ -238,7 +165,7 @@ class Signals:
         """Danger now: an emergency case at once (a bare call for help is asked first)."""
         if self.bare_call:
             return False
-        return self.model_danger or (bool(self.danger) and self.rule_report and not self._model_rules_out)
+        return self.model_danger or (self.rule_report and not self._model_rules_out)
 
     @property
     def _model_rules_out(self) -> bool:
@@ -263,11 +190,7 @@ class Signals:
         r = self.reading
         if r is not None and self.model_danger and r.danger_kind:
             return DANGER_KINDS.get(r.danger_kind, "other")
-        if self.problem and self.problem != "other":
-            return self.problem
-        if r is not None and r.category:
-            return r.category
-        return self.problem or "other"
+        return r.category if r is not None else "other"
 
 
 def _danger(norm: str) -> str | None:
@@ -293,16 +216,12 @@ def read(text: str, understanding: Understanding | None = None) -> Signals:
     """Everything the rules and, when given, the models say about one message."""
     norm = normalise(text)
     danger = _danger(norm)
-    problem = next((cat for cat, rx in PROBLEMS if rx.search(norm)), None)
-    actor_only = problem is None and bool(ACTOR.search(norm) and _PERSONAL.search(norm)) and not INTENTION.search(norm)
-    if actor_only:
-        problem = "other"
     personal = bool(_PERSONAL.search(_ASKING_PREFACE.sub(" ", norm)))
     # "kalau" inside a statement ("minta uang kalau mau pulang") does not make it a question
     conditional_question = bool(_CONDITIONAL.match(norm) or (_CONDITIONAL.search(norm) and QUESTION_WORD.search(norm)))
     question = bool(text.rstrip().endswith("?") or _QUESTION_START.search(norm) or conditional_question
                     or _MODAL.search(norm))
     if understanding is None or not norm:
-        return Signals(norm, danger, problem, personal, question, actor_only)
+        return Signals(norm, danger, personal, question)
     reading = understanding.models.read(text)
-    return Signals(norm, danger, problem, personal, question, actor_only, reading, understanding.bands)
+    return Signals(norm, danger, personal, question, reading, understanding.bands)

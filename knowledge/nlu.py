@@ -36,7 +36,7 @@ from knowledge.normalise import fold, normalise
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = "6"  # bump when features or heads change, so old caches are not loaded
+MODEL_VERSION = "7"  # bump when features or heads change, so old caches are not loaded
 CACHE_DIR = Path(os.environ.get("HELPDESK_NLU_CACHE", Path(__file__).resolve().parent.parent / "data" / "nlu"))
 SEED = 7
 TOP_ENTRIES = 3
@@ -137,6 +137,7 @@ class Models:
     danger_in_report: LogisticRegression  # 1 = danger now, against the other reports only
     kind: TemperedSVC
     entry: TemperedSVC
+    topic: TemperedSVC
     category: TemperedSVC
     key: str = ""
     trained_seconds: float = 0.0
@@ -155,26 +156,28 @@ class Models:
         danger_p = 0.5 * self.danger.predict_proba(x)[:, 1] + 0.5 * report_p * in_report
         kind_p = self.kind.predict_proba(x)
         entry_p = self.entry.predict_proba(x)
+        topic_p = self.topic.predict_proba(x)
         cat_p = self.category.predict_proba(x)
         readings = []
         for i in range(len(texts)):
             ip = {str(c): float(p) for c, p in zip(self.intent.classes_, intent_p[i])}
             best_intent = max(ip, key=ip.__getitem__)
-            entries = self._ranked_entries(entry_p[i])
+            entries = self._ranked_entries(entry_p[i], topic_p[i])
             k = int(np.argmax(kind_p[i]))
             c = int(np.argmax(cat_p[i]))
             readings.append(Reading(best_intent, ip[best_intent], ip, float(danger_p[i]), str(self.kind.classes_[k]),
                                     entries, str(self.category.classes_[c]), float(cat_p[i, c])))
         return readings
 
-    def _ranked_entries(self, p: np.ndarray) -> tuple[tuple[str, float], ...]:
-        """Best entries, the best one of the most likely topic first: a topic's entries share the
-        evidence ("gaji telat" spreads over four wage entries), so the topic is judged on their sum."""
+    def _ranked_entries(self, p: np.ndarray, topic_p: np.ndarray) -> tuple[tuple[str, float], ...]:
+        """Best entries, the best one of the most likely topic first. A topic is judged on the topic
+        model and on the sum of its entries' probabilities together: entries of one topic share the
+        evidence ("gaji telat" spreads over four wage entries)."""
         names = [str(c) for c in self.entry.classes_]
-        by_topic: dict[str, float] = {}
+        by_topic = {str(t): float(q) / 2 for t, q in zip(self.topic.classes_, topic_p)}
         for name, prob in zip(names, p):
             topic = self.entry_topics.get(name, name)
-            by_topic[topic] = by_topic.get(topic, 0.0) + float(prob)
+            by_topic[topic] = by_topic.get(topic, 0.0) + float(prob) / 2
         best_topic = max(by_topic, key=by_topic.__getitem__)
         order = sorted(range(len(names)), key=lambda j: (self.entry_topics.get(names[j], names[j]) != best_topic, -p[j]))
         return tuple((names[j], float(p[j])) for j in order[:TOP_ENTRIES])
@@ -201,8 +204,9 @@ def fit(examples: Sequence[Example], entry_topics: dict[str, str]) -> Models:
     kind = TemperedSVC(balanced=True).fit(x[em], labels(em, lambda ex: ex.label))
     fq = [i for i, ex in enumerate(examples) if ex.intent == "faq"]
     entry = TemperedSVC().fit(x[fq], labels(fq, lambda ex: ex.label))
+    topic = TemperedSVC(c=0.2).fit(x[fq], labels(fq, lambda ex: entry_topics[ex.label]))
     category = TemperedSVC(balanced=True).fit(x[rp], labels(rp, lambda ex: ex.category))
-    return Models(vectorizer, intent, danger, danger_in_report, kind, entry, category,
+    return Models(vectorizer, intent, danger, danger_in_report, kind, entry, topic, category,
                   trained_seconds=time.perf_counter() - started, entry_topics=dict(entry_topics))
 
 

@@ -54,7 +54,7 @@ def test_erasure_keeps_what_an_open_case_needs_until_it_closes(service) -> None:
 
 def test_purge_deletes_old_messages_and_anonymises_old_closed_cases(service) -> None:
     chat = Chat(service)
-    chat.say("gaji saya tidak dibayar")
+    chat.say("gaji saya dua bulan belum dibayar majikan")
     for _ in range(5):
         chat.say("lewati")
     with unit_of_work(service.db) as s:
