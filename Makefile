@@ -21,6 +21,7 @@ test: $(STAMP)
 # Set EVAL_SETS to a folder of labelled intent-*.jsonl sets to score them too.
 eval: $(STAMP)
 	$(BIN)/python eval/run.py
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python eval/licence_hard.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -8,6 +8,10 @@ filler sentences, typos, lookalikes, licence numbers, numbers one character off,
 and prints p50/p90/p99/max latency, accuracy per kind and the false-reassurance count
 (queries that must not be `licensed` but were). Targets: p99 <= 5 ms at 3 000 agencies,
 <= 30 ms at 100 000; build of 100 000 well under 15 s; false reassurance 0.
+
+A second, separate set checks chat at scale (its latency is reported apart, so the first set's
+figures stay comparable between versions): names inside questions, "pe te"/"P.T" spellings, two
+agencies in one message (the least reassuring verdict), labelled numbers and borrowed numbers.
 """
 
 from __future__ import annotations
@@ -51,6 +55,11 @@ PROVINCES = ["DKI Jakarta", "Jawa Barat", "Banten", "Jawa Tengah", "Jawa Timur",
 COUNTRIES = ["Malaysia", "Singapura", "Brunei", "Hong Kong", "Taiwan", "Korea Selatan", "Jepang",
              "Arab Saudi", "Turki", "Polandia"]
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+CHAT = ["kak izin PT {} udah dicabut blm?", "biaya daftar di {} brp ya, resmi kan?", "status agensi {} gimana",
+        "ejen {} ni berdaftar ke?", "is {} a licensed agency?"]
+PT_SPELLINGS = ["pe te {}", "p.t {}", "P T {}", "pt.{}"]
+PAIRS = ["{} sama {} mana yg resmi?", "is {} or {} licensed?"]
+SEVERITY = ("revoked", "suspended", "expired", "not_found", "ambiguous", "licensed")
 SENTENCES = ["agen sy PT {} aman ga", "apakah PT {} resmi?", "perusahaan {} legal?",
              "tolong cek izin {}", "PT {} di {city}", "{} masih punya izin?", "{} terdaftar di BP2MI?",
              "cek PT. {}", "min, PT {} {city} itu resmi gak?"]
@@ -177,6 +186,29 @@ def make_queries(agencies: list[Agency], n: int, seed: int = SEED + 1) -> list[Q
     return out
 
 
+def make_chatty_queries(agencies: list[Agency], n: int, seed: int = SEED + 2) -> list[Query]:
+    rng = random.Random(seed)
+    out: list[Query] = []
+    while len(out) < n:
+        a, b = rng.sample(agencies, 2)
+        name, want = " ".join(a.name.split()[1:]), verdict_for(a, TODAY)
+        kind = rng.choice(["chat-sentence", "pt-spelling", "multi", "number-label", "borrowed"])
+        if kind == "chat-sentence":
+            out.append(Query(rng.choice(CHAT).format(name), kind, want, a.licence_no))
+        elif kind == "pt-spelling":
+            out.append(Query(rng.choice(PT_SPELLINGS).format(name) + " resmi gk?", kind, want, a.licence_no))
+        elif kind == "multi":
+            worst = min((a, b), key=lambda x: SEVERITY.index(verdict_for(x, TODAY)))
+            text = rng.choice(PAIRS).format(a.name, b.name)
+            out.append(Query(text, kind, verdict_for(worst, TODAY), worst.licence_no))
+        elif kind == "number-label":
+            out.append(Query(rng.choice(["SIP3MI {}", "no. izin {} masih aktif?"]).format(a.licence_no), kind, want,
+                             a.licence_no))
+        else:
+            out.append(Query(f"{b.name} izin {a.licence_no} resmi?", kind, "not_found", None))
+    return out
+
+
 def evaluate(index: AgencyIndex, queries: list[Query]) -> tuple[list[float], dict[str, list[int]], int]:
     """Latencies (ms), per kind [verdict right, imitated agency named, total], false reassurances."""
     lat: list[float] = []
@@ -230,6 +262,14 @@ def main() -> None:
             extra = f"  (lookalike_of = imitated agency {named}/{total})" if kind.startswith("lookalike") else ""
             print(f"  {kind:18s} {good}/{total}{extra}")
         print(f"accuracy {ok / len(queries):.3f}  false reassurance {reassure}")
+        chatty = make_chatty_queries(agencies, max(200, args.queries // 4))
+        lat, per, reassure = evaluate(index, chatty)
+        ok = sum(v[0] for v in per.values())
+        print(f"chat set, {len(lat)} queries: p50 {pct(lat, 50):.3f} ms  p99 {pct(lat, 99):.3f} ms  "
+              f"max {max(lat):.3f} ms")
+        for kind, (good, _, total) in sorted(per.items()):
+            print(f"  {kind:18s} {good}/{total}")
+        print(f"accuracy {ok / len(chatty):.3f}  false reassurance {reassure}")
 
 
 if __name__ == "__main__":

@@ -10,53 +10,70 @@ to "PT Sinar Jaya Tenaga Mandiri"), so the matcher separates two things on purpo
 * a *different word* — a word added, dropped, replaced by another real word, or the words
   reordered → a different company: ``not_found`` with ``lookalike_of`` naming the imitated one.
 
-Licence numbers match only exactly (case, spaces and punctuation ignored).
+A message is read as *mentions*: every licence number and every agency name in it, each checked
+on its own. Where a name starts and ends inside chat is read from the words around it: talk
+("udah", "gimana", "is", "ke"), places, punctuation and "PT" end a name; a company word never
+does (that would let "PT Sinar Jaya Mandiri Abadi" pass as "PT Sinar Jaya Mandiri"). The answer
+lists every agency named, and its verdict is the least reassuring one: one revoked agency in a
+message means no ``licensed``.
+
+Licence numbers match only exactly (case, spaces, punctuation and a leading label ignored).
 Everything is indexed at construction so a check touches only a handful of posting lists.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from knowledge.agency_text import (
+    ENTITY,
+    LEGAL,
+    NAME,
+    NUMBER,
+    TALK,
+    TYPO,
+    UNKNOWN,
+    WEAK,
+    Message,
+    Reading,
+    fold,
+    licence_key,
+    parse_message,
+    scan_text,
+)
 from knowledge.agency_words import (
     COMPANY_WORDS,
-    FILLER_WORDS,
     LEGAL_FORMS,
-    LICENCE_WORDS,
     OTHER_ENTITY_FORMS,
-    PLACE_PHRASES,
+    abbreviation,
+    affix_stems,
+    chat_words,
+    verb_form,
 )
 
 STATUSES = ("aktif", "skorsing", "dicabut")
 VERDICTS = ("licensed", "suspended", "revoked", "expired", "not_found", "ambiguous")
+# Least reassuring first: a message naming several agencies gets the verdict of its worst one.
+SEVERITY = ("revoked", "suspended", "expired", "not_found", "ambiguous", "licensed")
+_RANK = {v: i for i, v in enumerate(SEVERITY)}
 
 # A user query longer than this is cut (a pasted essay is not a name); find_in_text has its own cap.
-MAX_QUERY_CHARS = 400
-MAX_QUERY_TOKENS = 40
+MAX_QUERY_CHARS = 600
+MAX_QUERY_TOKENS = 80
 MAX_TEXT_CHARS = 20_000
 MAX_AMBIGUOUS = 3
 MAX_TOTAL_EDITS = 2  # over the whole name: "one or two typos"
+_CACHE_LIMIT = 50_000
 
 _WORD_RE = re.compile(r"[^\W_]+")
-_NON_ALNUM_RE = re.compile(r"[^0-9a-z]+")
-# Raw pieces of a query for licence detection: whitespace and characters never inside a number.
-_RAW_SPLIT_RE = re.compile(r"[\s:;,()\[\]\"']+")
-_ROMAN_RE = re.compile(r"^[ivxlc]{1,7}$")
-_INTRO_WORDS = FILLER_WORDS | LEGAL_FORMS | OTHER_ENTITY_FORMS
-# Words after which one or two words of any kind name a place: "di Sagulung", "cabang Tiban".
-_PLACE_INTRO = frozenset(
-    {"di", "ke", "dari", "cabang", "kota", "kab", "kabupaten", "kecamatan", "wilayah", "daerah", "provinsi", "prov"}
-)
-# Punctuation after a name ends it: what follows ("…, katanya resmi?") is context.
-_BOUNDARY_CHARS = frozenset(",;:!?()[]\n")
+_ELONGATED_RE = re.compile(r"(.)\1{2,}")
 
 
 # --------------------------------------------------------------------------- data
@@ -89,6 +106,9 @@ class CheckResult:
     lookalike_of: Match | None
     by_licence: bool
     query: str = ""  # the (part of the) text that was checked; for find_in_text callers
+    # Each agency name or licence number the message mentions, in message order, each with its
+    # own verdict. The fields above sum them up (verdict: the least reassuring one).
+    mentions: list[CheckResult] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The `helpdesk agencies check` output fields (see spec/interfaces.md)."""
@@ -96,14 +116,8 @@ class CheckResult:
             "verdict": self.verdict,
             "fuzzy": self.fuzzy,
             "matches": [_match_json(m) for m in self.matches],
-            "lookalike_of": (
-                None
-                if self.lookalike_of is None
-                else {
-                    "name": self.lookalike_of.agency.name,
-                    "licence_no": self.lookalike_of.agency.licence_no,
-                }
-            ),
+            "lookalike_of": _lookalike_json(self.lookalike_of),
+            "mentions": [_mention_json(m) for m in self.mentions],
         }
 
 
@@ -121,21 +135,34 @@ def _match_json(m: Match) -> dict[str, Any]:
     }
 
 
+def _lookalike_json(m: Match | None) -> dict[str, str] | None:
+    return None if m is None else {"name": m.agency.name, "licence_no": m.agency.licence_no}
+
+
+def _mention_json(r: CheckResult) -> dict[str, Any]:
+    return {
+        "query": r.query,
+        "verdict": r.verdict,
+        "fuzzy": r.fuzzy,
+        "by_licence": r.by_licence,
+        "matches": [{"name": m.agency.name, "licence_no": m.agency.licence_no, "status": m.agency.status}
+                    for m in r.matches],
+        "lookalike_of": _lookalike_json(r.lookalike_of),
+    }
+
+
 # --------------------------------------------------------------------------- normalisation
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).casefold()
-
-
 def normalise_licence(text: str) -> str:
-    """Licence number without case, spaces or punctuation: "KEP.584 / MEN / IV / 2011" -> "kep584meniv2011"."""
-    return _NON_ALNUM_RE.sub("", _fold(text))
+    """Licence number without case, spaces, punctuation or a leading label:
+    "KEP.584 / MEN / IV / 2011" -> "kep584meniv2011", "SIP3MI 2/1234/HK.04.01" -> "21234hk0401"."""
+    return licence_key(text)
 
 
 def name_tokens(text: str) -> list[str]:
     """Lower-case word tokens; punctuation separates words ("PT.Nama" -> ["pt", "nama"])."""
-    return _WORD_RE.findall(_fold(text))
+    return _WORD_RE.findall(fold(text))
 
 
 def _merge_initials(words: list[str]) -> list[str]:
@@ -193,75 +220,17 @@ def _not_found(query: str, *, by_licence: bool, lookalike: Match | None = None) 
     return CheckResult("not_found", False, [], lookalike, by_licence, query)
 
 
-# --------------------------------------------------------------------------- query tokens
-
-
-@dataclass(frozen=True)
-class _Tok:
-    text: str  # folded word
-    start: int  # offsets in the folded query, for boundary tests
-    end: int
-
-
-def _query_tokens(text: str) -> tuple[list[_Tok], str]:
-    """Words of a query with offsets; "P.T." becomes "pt" and other runs of single letters
-    ("A.B.C.") one word, as core_name_tokens does for registered names."""
-    folded = _fold(text)
-    raw = [_Tok(m.group(), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
-    toks: list[_Tok] = []
-    i = 0
-    while i < len(raw):
-        t = raw[i]
-        if t.text == "p" and i + 1 < len(raw) and raw[i + 1].text == "t":
-            toks.append(_Tok("pt", t.start, raw[i + 1].end))
-            i += 2
-            continue
-        j = i
-        while j < len(raw) and len(raw[j].text) == 1 and raw[j].text.isalpha():
-            j += 1
-        if j > i + 1:
-            toks.append(_Tok("".join(x.text for x in raw[i:j]), t.start, raw[j - 1].end))
-            i = j
-            continue
-        toks.append(t)
-        i += 1
-    return toks, folded
-
-
-def _is_licence_like(raw: str) -> bool:
-    """A raw piece that can only be (part of) a licence number: digits with / . - or KEP."""
-    low = raw.casefold()
-    has_digit = any(c.isdigit() for c in low)
-    if not has_digit:
-        return False
-    if any(c in "/.-" for c in low.strip("./-")) or low.startswith("kep"):
-        return True
-    return sum(c.isdigit() for c in low) >= 6  # a bare long number (SIP3MI/NIB style)
-
-
-def _holds_number(pieces: Sequence[str]) -> bool:
-    """Does this list of raw pieces contain a licence number? Either one piece that looks like
-    one, or the number written with spaces only ("KEP 61 MEN IV 2016", "1 7061 HK 04 01 VI 2021")."""
-    if any(_is_licence_like(p) for p in pieces):
-        return True
-    lowered = [p.casefold().strip("./-") for p in pieces]
-    return any(p in ("kep", "kepmen", "hk") for p in lowered) and sum(p.isdigit() for p in lowered) >= 2
-
-
-def _is_licence_piece(raw: str) -> bool:
-    """A raw piece that may sit inside a licence number written with spaces ("KEP.61 MEN IV 2016")."""
-    low = raw.casefold().strip("./-")
-    if not low:
-        return True  # a lone "/" or "-"
-    letters = re.sub(r"[^a-z]", "", low)
-    if low in FILLER_WORDS or (letters and letters in FILLER_WORDS):
-        return False  # "SIP3MI", "no." — words around a number, not part of it
-    if any(c.isdigit() for c in low):
-        return True
-    return low in LICENCE_WORDS or bool(_ROMAN_RE.match(low))
-
-
 # --------------------------------------------------------------------------- the index
+
+
+@dataclass
+class _Window:
+    """Words start..end of a message that spell a registered name."""
+
+    start: int
+    end: int
+    edits: int
+    hits: dict[int, float]  # agency -> score
 
 
 def _add(d: dict[Any, list[int]], key: Any, i: int) -> None:
@@ -307,8 +276,11 @@ class AgencyIndex:
         # a typo of a *different* registered word (that would be a swapped word).
         self._known_words: frozenset[str] = self._vocab | COMPANY_WORDS
         self._known_list: list[str] = sorted(self._known_words)
+        self._talk: frozenset[str] = chat_words()
+        self._talk_list: list[str] = sorted(w for w in self._talk if len(w) >= 4)
         self._max_len = max((len(t) for t in self._by_name), default=0)
         self._near_cache: dict[str, dict[str, int]] = {}
+        self._class_cache: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._agencies)
@@ -331,18 +303,15 @@ class AgencyIndex:
     # ------------------------------------------------------------------ public API
 
     def check(self, query: str, today: date) -> CheckResult:
-        """Check one name or licence number as a user typed it."""
+        """Check what a user typed: one or more agency names and licence numbers, possibly inside chat."""
         query = (query or "")[:MAX_QUERY_CHARS]
-        pieces = [p for p in _RAW_SPLIT_RE.split(query) if p]
-        if _holds_number(pieces):
-            return self._check_number(query, pieces, today)
-        toks, folded = _query_tokens(query)
-        return self._check_name(toks[:MAX_QUERY_TOKENS], folded, today, query)
+        reading = Reading(self, parse_message(query), MAX_QUERY_TOKENS)
+        names = self._name_mentions(reading, today)
+        numbers = self._number_mentions(reading.msg, today)
+        return _combine(_pair_numbers(names, numbers), query)
 
     def find_in_text(self, text: str, today: date) -> list[CheckResult]:
         """Licence numbers and agency names mentioned in a longer message (a pasted job offer)."""
-        from knowledge.agency_text import scan_text  # local: keeps this module about matching
-
         return scan_text(self, (text or "")[:MAX_TEXT_CHARS], today)
 
     # ------------------------------------------------------------------ numbers
@@ -350,89 +319,216 @@ class AgencyIndex:
     def lookup_licence(self, licence: str) -> list[Agency]:
         return [self._agencies[i] for i in self._by_licence.get(normalise_licence(licence), [])]
 
-    def _check_number(self, query: str, pieces: list[str], today: date) -> CheckResult:
-        runs: list[tuple[int, int]] = []  # maximal runs of licence pieces holding a licence-like piece
-        i = 0
-        while i < len(pieces):
-            if not _is_licence_piece(pieces[i]):
-                i += 1
-                continue
-            j = i
-            while j < len(pieces) and _is_licence_piece(pieces[j]):
-                j += 1
-            if _holds_number(pieces[i:j]):
-                runs.append((i, j))
-            i = j
-        for i, j in runs:
-            hits = self._by_licence.get(normalise_licence("".join(pieces[i:j])), [])
+    def _number_mentions(self, msg: Message, today: date) -> list[tuple[int, CheckResult]]:
+        out: list[tuple[int, CheckResult]] = []
+        for span in msg.numbers:
+            text = msg.text[span.start : span.end]
+            hits = self._by_licence.get(span.key, [])
+            matches = [Match(self._agencies[i], 100.0) for i in hits[:MAX_AMBIGUOUS]]
             if not hits:
-                continue
-            rest = " ".join(pieces[:i] + pieces[j:])
-            return self._number_result(hits, rest, query, today)
-        return _not_found(query, by_licence=True)
+                result = _not_found(text, by_licence=True)
+            elif len(hits) > 1:
+                result = CheckResult("ambiguous", False, matches, None, True, text)
+            else:
+                result = CheckResult(verdict_for(matches[0].agency, today), False, matches, None, True, text)
+            out.append((span.start, result))
+        return out
 
-    def _number_result(self, hits: list[int], rest: str, query: str, today: date) -> CheckResult:
-        matches = [Match(self._agencies[i], 100.0) for i in hits[:MAX_AMBIGUOUS]]
-        if len(hits) > 1:
-            return CheckResult("ambiguous", False, matches, None, True, query)
-        agency = matches[0].agency
-        # A real licence number quoted next to another company's name is how fake agencies
-        # borrow legitimacy: only accept the number when the name (if any) is the holder's.
-        toks, folded = _query_tokens(rest)
-        named = [t for t in toks if t.text not in FILLER_WORDS and t.text not in LEGAL_FORMS]
-        names_company = len(named) >= 2 or any(t.text in LEGAL_FORMS for t in toks)
-        if named and names_company:
-            by_name = self._check_name(toks, folded, today, rest)
-            if not any(m.agency is agency for m in by_name.matches):
-                return _not_found(query, by_licence=True, lookalike=matches[0])
-        return CheckResult(verdict_for(agency, today), False, matches, None, True, query)
+    # ------------------------------------------------------------------ words
+
+    def word_class(self, word: str) -> str:
+        """What a word of a message can be to a name (NAME, TYPO, WEAK, TALK, UNKNOWN, LEGAL, ENTITY)."""
+        cls = self._class_cache.get(word)
+        if cls is None:
+            cls = self._classify(word)
+            if len(self._class_cache) > _CACHE_LIMIT:
+                self._class_cache.clear()
+            self._class_cache[word] = cls
+        return cls
+
+    def _classify(self, word: str) -> str:
+        if word in LEGAL_FORMS:
+            return LEGAL
+        if word in OTHER_ENTITY_FORMS:
+            return ENTITY
+        talk = self._is_talk(word)
+        if word in self._known_words:
+            return WEAK if talk else NAME
+        if talk or any(c.isdigit() for c in word) or abbreviation(word):
+            return TALK
+        if any(s in self._talk for s in affix_stems(word)):
+            return TALK  # "dicabutnya", "nanyain", "kiranya"
+        if self._near(word) or self._typo_of_known(word):
+            return TYPO
+        if self._talk_shaped(word):
+            return TALK
+        return TYPO if self._resembles_known(word) else UNKNOWN
+
+    def _is_talk(self, word: str) -> bool:
+        return word in self._talk or _ELONGATED_RE.sub(r"\1", word) in self._talk
+
+    def _talk_shaped(self, word: str) -> bool:
+        """An unlisted word that still reads as chat: an inflected verb ("ditawarkan",
+        "memberangkatkan") or one letter off a listed word ("gimanq")."""
+        if verb_form(word):
+            return True
+        if len(word) < 5:
+            return False
+        hit = process.extractOne(word, self._talk_list, scorer=OSA.distance, processor=None, score_cutoff=1)
+        return hit is not None
+
+    def _resembles_known(self, word: str) -> bool:
+        """Within two letters of a company word ("jyaa", "mrdka"): maybe a badly typed name word,
+        so never taken as the chat around a name."""
+        hit = process.extractOne(word, self._known_list, scorer=OSA.distance, processor=None,
+                                 score_cutoff=MAX_TOTAL_EDITS)
+        return hit is not None
+
+    def _typo_of_known(self, word: str) -> bool:
+        """A typo of a company word no registered name uses ("Sentausa"): still a name word."""
+        if len(word) < 5:
+            return False
+        close = process.extract(word, self._known_list, scorer=OSA.distance, processor=None,
+                                score_cutoff=MAX_TOTAL_EDITS, limit=None)
+        return any(d <= _typo_cap(len(w)) for w, d, _ in close)
+
+    def _near(self, word: str) -> dict[str, int]:
+        """Registered words this query word may stand for, with the edit count.
+
+        A word that is itself a known or everyday word stands only for itself: a real word in
+        place of another is a swapped word, not a typo. Otherwise it is a typo of the nearest
+        known words (several when tied; the name as a whole must then settle it, else
+        `ambiguous`), but only of registered ones within their own cap: when a known word that
+        no registered name uses is strictly nearer, the query more likely names a different company."""
+        hit = self._near_cache.get(word)
+        if hit is not None:
+            return hit
+        if word in self._known_words or self._is_talk(word) or len(word) < 4:
+            result = {word: 0} if word in self._vocab else {}
+        else:
+            result = {}
+            close = process.extract(
+                word,
+                self._known_list,
+                scorer=OSA.distance,
+                processor=None,
+                score_cutoff=MAX_TOTAL_EDITS,
+                limit=None,
+            )
+            if close:
+                best = min(d for _, d, _ in close)
+                result = {
+                    w: int(d)
+                    for w, d, _ in close
+                    if d == best and w in self._vocab and d <= _typo_cap(len(w))
+                }
+        if len(self._near_cache) > _CACHE_LIMIT:
+            self._near_cache.clear()
+        self._near_cache[word] = result
+        return result
 
     # ------------------------------------------------------------------ names
 
-    def _check_name(self, toks: list[_Tok], folded: str, today: date, query: str) -> CheckResult:
-        words = [t.text for t in toks]
-        if not words:
-            return _not_found(query, by_licence=False)
-        found = self._resolve(toks, folded)
-        if found:
-            # fewest edits first, then the longest name (a registered "Sinar Jaya Batam" beats
-            # "Sinar Jaya" + the place "Batam"); several agencies still tied = ambiguous
-            best = min(found)
-            scored = [Match(self._agencies[i], score) for i, score in found[best].items()]
-            scored.sort(key=lambda m: (-m.score, m.agency.name, m.agency.licence_no))
-            fuzzy = best[0] > 0
-            if len(scored) > 1:
-                return CheckResult("ambiguous", fuzzy, scored[:MAX_AMBIGUOUS], None, False, query)
-            verdict = verdict_for(scored[0].agency, today)
-            return CheckResult(verdict, fuzzy, scored, None, False, query)
-        core = self._core_span(toks, folded)
-        return _not_found(query, by_licence=False, lookalike=self._lookalike(words[core[0] : core[1]], today))
+    def _name_mentions(self, r: Reading, today: date) -> list[tuple[int, CheckResult]]:
+        """Registered names spelled in the message, then the unregistered names around them."""
+        used = [False] * len(r.toks)
+        out: list[tuple[int, CheckResult]] = []
+        for w in _non_overlapping(self._windows(r)):
+            for k in range(w.start, w.end):
+                used[k] = True
+            out.append((r.toks[w.start].start, self._window_result(r, w, today)))
+        out.extend(self._unregistered(r, used, today))
+        return out
 
-    def _resolve(self, toks: list[_Tok], folded: str) -> dict[tuple[int, int], dict[int, float]]:
-        """Every registered name that a contiguous window of the query spells (typos allowed),
-        with only removable words (filler, PT, a place) around it: {(edits, -words): {agency: score}}."""
-        words = [t.text for t in toks]
-        n = len(words)
-        found: dict[tuple[int, int], dict[int, float]] = {}
-        prefix_ok = [self._prefix_removable(words, i) for i in range(n + 1)]
-        suffix_ok = self._removable_tails(toks, folded)
+    def _windows(self, r: Reading) -> list[_Window]:
+        """Every run of words that spells a registered name (typos allowed) and may be one here."""
+        found: list[_Window] = []
+        n = len(r.toks)
         for i in range(n):
-            if not prefix_ok[i]:
-                continue
-            for k in range(1, min(self._max_len, n - i) + 1):
-                if not suffix_ok[i + k]:
-                    continue
-                window = words[i : i + k]
-                near = [self._near(w) for w in window]
-                if any(not d for d in near):
-                    continue
-                for idx in self._candidates(k, near):
-                    name = self._names[idx]
-                    edits = sum(near[p][name[p]] for p in range(k))
-                    if edits <= MAX_TOTAL_EDITS:
-                        score = 100.0 if edits == 0 else fuzz.ratio(" ".join(window), " ".join(name))
-                        found.setdefault((edits, -k), {})[idx] = score
+            near: list[dict[str, int]] = []
+            for j in range(i + 1, min(n, i + self._max_len) + 1):
+                if r.cls[j - 1] == NUMBER or (j - 1 > i and r.breaks(j - 2)):
+                    break
+                d = self._near(r.words[j - 1])
+                if not d:
+                    break
+                near.append(d)
+                window = self._window(r, i, j, near)
+                if window is not None:
+                    found.append(window)
         return found
+
+    def _window(self, r: Reading, i: int, j: int, near: list[dict[str, int]]) -> _Window | None:
+        capital = r.capital(i, j)
+        if not (r.left_ok(i, capital) and r.right_ok(j, capital)):
+            return None  # checked first: it is cheaper than the posting lists
+        cands = self._candidates(j - i, near)
+        if not cands:
+            return None
+        edits = {}
+        for idx in cands:
+            name = self._names[idx]
+            e = sum(near[p][name[p]] for p in range(j - i))
+            if e <= MAX_TOTAL_EDITS:
+                edits[idx] = e
+        if not edits:
+            return None
+        least = min(edits.values())
+        best = [idx for idx, e in edits.items() if e == least]
+        exact = any(
+            self._names[idx][p] == r.words[i + p] and r.cls[i + p] == NAME for idx in best for p in range(j - i)
+        )
+        if not r.plausible(i, j, least, exact):
+            return None
+        typed = " ".join(r.words[i:j])
+        hits = {idx: 100.0 if least == 0 else fuzz.ratio(typed, " ".join(self._names[idx])) for idx in best}
+        return _Window(i, j, least, hits)
+
+    def _window_result(self, r: Reading, w: _Window, today: date) -> CheckResult:
+        scored = [Match(self._agencies[i], score) for i, score in w.hits.items()]
+        scored.sort(key=lambda m: (-m.score, m.agency.name, m.agency.licence_no))
+        text = r.msg.span_text(w.start, w.end - 1)
+        fuzzy = w.edits > 0
+        if len(scored) > 1:
+            return CheckResult("ambiguous", fuzzy, scored[:MAX_AMBIGUOUS], None, False, text)
+        return CheckResult(verdict_for(scored[0].agency, today), fuzzy, scored, None, False, text)
+
+    def _unregistered(self, r: Reading, used: list[bool], today: date) -> list[tuple[int, CheckResult]]:
+        """Names that no registered name fits: after "PT" (or "CV", "LPK" …) whatever they are;
+        elsewhere a run of at least two name words, one of them a company word, where the
+        message asks about an agency. Each is not_found, with the agency it imitates if any."""
+        out: list[tuple[int, CheckResult]] = []
+        n = len(r.toks)
+        k = 0
+        while k < n:
+            if used[k]:
+                k += 1
+                continue
+            intro = (r.pt(k) or r.cls[k] == ENTITY) and k + 1 < n and not used[k + 1]
+            if intro and r.cls[k + 1] != NUMBER and not r.breaks(k):
+                s = k + 1
+                e = r.extend(s + 1, used, r.capital(s, s + 1))
+                out.append((r.toks[s].start, self._unregistered_result(r, s, e, today, shown_from=k)))
+                k = e
+                continue
+            if r.cls[k] in (NAME, TYPO):  # a run starts at a company word, never at chat
+                e = r.extend(k + 1, used, r.capital(k, k + 1))
+                if e - k >= 2 and r.plausible(k, e, 0, True):
+                    result = self._unregistered_result(r, k, e, today)
+                    if result.lookalike_of is not None or not r.after_place_intro(k):
+                        out.append((r.toks[k].start, result))
+                k = e
+                continue
+            k += 1
+        return out
+
+    def _unregistered_result(
+        self, r: Reading, s: int, e: int, today: date, shown_from: int | None = None
+    ) -> CheckResult:
+        """not_found for words s..e, with the agency they imitate; the query shown starts at
+        shown_from (the "PT" or "CV" before the name) when given."""
+        text = r.msg.span_text(s if shown_from is None else shown_from, e - 1)
+        return _not_found(text, by_licence=False, lookalike=self._lookalike(r.words[s:e], today))
 
     def _candidates(self, k: int, near: Sequence[dict[str, int] | None]) -> set[int]:
         """Agencies whose name has k words, with at position p one of the words near[p]
@@ -456,111 +552,6 @@ class AgencyIndex:
             if not out:
                 break
         return out
-
-    def _near(self, word: str) -> dict[str, int]:
-        """Registered words this query word may stand for, with the edit count.
-
-        A word that is itself a known word stands only for itself: a real word in place of
-        another is a swapped word, not a typo. Otherwise it is a typo of the nearest known
-        words (several when tied; the name as a whole must then settle it, else `ambiguous`),
-        but only of registered ones within their own cap: when a known word that no registered
-        name uses is strictly nearer, the query more likely names a different company."""
-        hit = self._near_cache.get(word)
-        if hit is not None:
-            return hit
-        if word in self._known_words or word in FILLER_WORDS or len(word) < 4:
-            result = {word: 0} if word in self._vocab else {}
-        else:
-            result = {}
-            close = process.extract(
-                word,
-                self._known_list,
-                scorer=OSA.distance,
-                processor=None,
-                score_cutoff=MAX_TOTAL_EDITS,
-                limit=None,
-            )
-            if close:
-                best = min(d for _, d, _ in close)
-                result = {
-                    w: int(d)
-                    for w, d, _ in close
-                    if d == best and w in self._vocab and d <= _typo_cap(len(w))
-                }
-        if len(self._near_cache) > 50_000:
-            self._near_cache.clear()
-        self._near_cache[word] = result
-        return result
-
-    # removable context around a name ------------------------------------------
-
-    def _strong_filler(self, word: str) -> bool:
-        """A filler word that no registered name uses: where it stands, the name has ended."""
-        return (word in FILLER_WORDS or word in LEGAL_FORMS) and word not in self._vocab
-
-    def _prefix_removable(self, words: list[str], i: int) -> bool:
-        """Can the query words before position i be ignored? Yes when the name is introduced
-        by "PT"/a filler word ("tolong cek izin …", "apakah PT …"); anything before that is talk."""
-        if i == 0:
-            return True
-        w = words[i - 1]
-        if w in OTHER_ENTITY_FORMS:
-            return False  # "CV <name>" is another organisation, whatever the name
-        if w in LEGAL_FORMS:
-            return True
-        # Right after "PT" the name has begun: "PT Mas Sinar Jaya" is not "mas, PT Sinar Jaya".
-        before = words[i - 2] if i >= 2 else None
-        if before in LEGAL_FORMS:
-            return False
-        if self._strong_filler(w):
-            return True
-        # a filler that some registered name uses counts only next to an unambiguous one
-        return w in FILLER_WORDS and before is not None and self._strong_filler(before)
-
-    def _removable_tails(self, toks: list[_Tok], folded: str) -> list[bool]:
-        """tails[j]: can the query words from position j on be ignored after a name?
-
-        Yes when they are all context: filler words ("… masih punya izin?"), a place
-        ("… Tanjung Pinang", "… di Sagulung"), or anything after punctuation that carries a
-        question ("…, katanya resmi?"). A company word there is never context: "PT Sinar Jaya
-        Mandiri" is not "PT Sinar Jaya" plus talk."""
-        n = len(toks)
-        words = [t.text for t in toks]
-        tails = [False] * (n + 1)
-        tails[n] = True
-        for j in range(n - 1, -1, -1):
-            w = words[j]
-            after_punct = j > 0 and any(c in _BOUNDARY_CHARS for c in folded[toks[j - 1].end : toks[j].start])
-            if after_punct and any(self._strong_filler(x) for x in words[j:]):
-                tails[j] = True
-            elif self._strong_filler(w) and tails[j + 1]:
-                tails[j] = True
-            elif w in FILLER_WORDS and j + 1 < n and self._strong_filler(words[j + 1]) and tails[j + 1]:
-                tails[j] = True  # a filler some name uses, next to an unambiguous one
-            elif w in _PLACE_INTRO and w not in self._vocab and any(tails[j + 1 + k] for k in (1, 2) if j + 1 + k <= n):
-                tails[j] = True  # "di <place>", "cabang <place>": any one or two words
-            else:
-                for phrase in PLACE_PHRASES.get(w, ()):
-                    stop = j + len(phrase)
-                    if tuple(words[j:stop]) == phrase and phrase[0] not in self._vocab and tails[stop]:
-                        tails[j] = True
-                        break
-        return tails
-
-    def _core_span(self, toks: list[_Tok], folded: str) -> tuple[int, int]:
-        """Where the name most likely is when nothing resolved: after the leading filler/PT
-        words, up to the removable tail."""
-        words = [t.text for t in toks]
-        start = 0
-        while start < len(words) and words[start] in _INTRO_WORDS:
-            start += 1
-        if start == len(words):
-            return (0, len(words))
-        tails = self._removable_tails(toks, folded)
-        end = start + 1
-        while end < len(words) and not tails[end]:
-            end += 1
-        return (start, end)
 
     # lookalikes -----------------------------------------------------------------
 
@@ -609,3 +600,67 @@ class AgencyIndex:
 
         best = min((i for i, key in keyed.items() if key == best_key), key=tie_break)
         return Match(self._agencies[best], fuzz.ratio(joined, " ".join(self._names[best])))
+
+
+# --------------------------------------------------------------------------- several mentions
+
+
+def _non_overlapping(windows: list[_Window]) -> list[_Window]:
+    """Fewest edits first, then the longest name (a registered "Sinar Jaya Batam" beats
+    "Sinar Jaya" + the place "Batam"), then the earliest; overlapping ones are dropped."""
+    chosen: list[_Window] = []
+    for w in sorted(windows, key=lambda w: (w.edits, w.start - w.end, w.start)):
+        if all(w.end <= c.start or w.start >= c.end for c in chosen):
+            chosen.append(w)
+    return chosen
+
+
+def _pair_numbers(
+    names: list[tuple[int, CheckResult]], numbers: list[tuple[int, CheckResult]]
+) -> list[tuple[int, CheckResult]]:
+    """Put licence numbers with the names they come with.
+
+    A number of an agency the message names confirms that name (and settles it when the name
+    alone was ambiguous). A number of an agency the message does not name, next to a name, is
+    the borrowed-licence scam: that name is answered not_found, pointing at the number's
+    holder, and confirms neither."""
+    out = list(names)
+    for pos, num in numbers:
+        if len(num.matches) != 1:
+            out.append((pos, num))
+            continue
+        holder = num.matches[0].agency
+        same = [k for k, (_, m) in enumerate(out) if not m.by_licence and any(x.agency is holder for x in m.matches)]
+        if same:
+            k = same[0]
+            if out[k][1].verdict == "ambiguous":
+                out[k] = (out[k][0], replace(num, query=out[k][1].query))
+            continue
+        named = [k for k, (_, m) in enumerate(out) if not m.by_licence]
+        if not named:
+            out.append((pos, num))
+            continue
+        k = min(named, key=lambda k: abs(out[k][0] - pos))
+        out[k] = (out[k][0], _not_found(f"{out[k][1].query} {num.query}", by_licence=True, lookalike=num.matches[0]))
+    return out
+
+
+def _combine(mentions: list[tuple[int, CheckResult]], query: str) -> CheckResult:
+    """One answer for the whole message: each agency once, least reassuring first."""
+    in_order: list[CheckResult] = []
+    seen: set[tuple[str, ...]] = set()
+    for _, m in sorted(mentions, key=lambda pm: pm[0]):
+        key = tuple(x.agency.licence_no for x in m.matches) or ("?", m.query.casefold())
+        if key not in seen:
+            seen.add(key)
+            in_order.append(m)
+    if not in_order:
+        return _not_found(query, by_licence=False)
+    worst_first = sorted(in_order, key=lambda m: _RANK[m.verdict])  # stable: ties keep message order
+    lead = worst_first[0]
+    matches: list[Match] = []
+    for m in worst_first:
+        matches.extend(x for x in m.matches if all(x.agency is not y.agency for y in matches))
+    lookalike = next((m.lookalike_of for m in worst_first if m.lookalike_of is not None), None)
+    fuzzy = any(m.fuzzy for m in in_order)
+    return CheckResult(lead.verdict, fuzzy, matches, lookalike, lead.by_licence, query, in_order)

@@ -1,11 +1,22 @@
 """Word lists for the agency lookup: what people write *around* an agency name, and which words
-are company-name words.
+are company-name words; and the word shapes that read as chat (abbreviations, inflected verbs).
 
-All lists are generic Indonesian vocabulary (question words, chat fillers, places), never
-names taken from a registry. Everything is lower case, as produced by `agencies.name_tokens`.
+All lists are generic vocabulary (question words, chat fillers, places; Indonesian, slang, Malay,
+English), never names taken from a registry. The long chat lexicon is data, in
+data/chat_words.yaml. Everything is lower case, as produced by `agencies.name_tokens`.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from knowledge.lexicon import FUNCTION_WORDS, SLANG
+from knowledge.normalise import stem
 
 # Legal forms that are part of how a name is written, not of which company it is.
 LEGAL_FORMS: frozenset[str] = frozenset({"pt", "tbk", "persero", "perseroan", "terbatas"})
@@ -45,8 +56,46 @@ FILLER_WORDS: frozenset[str] = frozenset(
     """.split()
 )
 
-# Pieces of a licence number that are words ("KEP.61 MEN IV 2016", "2/8177/HK 04 01/II/2020").
-LICENCE_WORDS: frozenset[str] = frozenset({"kep", "kepmen", "men", "menaker", "hk", "sk", "kpts", "b"})
+# Words no company name starts with. After "PT" they show "PT" used as a common noun:
+# "nama PT nya apa", "PT itu resmi?", "PT yang kemarin", "PT mana?".
+NOT_A_NAME_START: frozenset[str] = frozenset(
+    """
+    nya yg yang itu ini tsb tersebut apa apakah mana mananya dimana kok sih dong deh nih tuh ni tu je
+    dan atau sama dengan dgn di ke dari utk untuk buat lain lainnya lagi juga jg tadi kemarin kmrn td
+    saya sy aku gw kami kita dia mereka kamu anda punya punyanya milik is the a an that this which
+    """.split()
+)
+
+# Pieces of a licence number that are words ("KEP.61 MEN IV 2016", "2/8177/HK 04 01/II/2020",
+# "B.456/PPTKIS/VI/2021", "No. 1234 Tahun 2020").
+LICENCE_WORDS: frozenset[str] = frozenset(
+    {"kep", "kepmen", "men", "menaker", "hk", "sk", "kpts", "b", "pptkis", "pjtki", "p3mi", "dpmptsp", "bnp2tki",
+     "bp2mi", "kp2mi", "tahun", "thn", "th"}
+)
+# Words that label a number as a licence number ("no. izin", "SIP3MI", "nomor"). They are not
+# part of the number: "SIP3MI 2/1234/HK.04.01/V/2022" is the number 2/1234/HK.04.01/V/2022.
+LICENCE_LABELS: frozenset[str] = frozenset(
+    {"no", "nomor", "nomer", "nmr", "nr", "num", "number", "izin", "ijin", "sip3mi", "sip2mi", "sipptki", "siup",
+     "lisensi", "licence", "license", "lesen", "reg", "registrasi"}
+)
+# "thn", "th" and "tahun" are one word inside a licence number ("No. 1234 thn 2020").
+YEAR_WORDS: frozenset[str] = frozenset({"tahun", "thn", "th"})
+
+# Words that show a message is about an agency's licence. A registered name written without
+# "PT" inside a sentence is only taken as that name when the message also says what it asks.
+CUE_WORDS: frozenset[str] = frozenset(
+    """
+    agen agensi agency agencies agent perusahaan perusahaannya perusahan company firm syarikat syarikatnya ejen
+    ejennya recruiter penyalur penyalurnya sponsor calo p3mi pjtki pptkis ppmi pt izin ijin izinnya ijinnya
+    perizinan lisensi lesen license licence licenced licensed berlesen unlicensed resmi resmikah legal legalkah
+    legit ilegal illegal sah terdaftar terdaftarkah berdaftar registered unregistered tercatat daftar status
+    statusnya cek ngecek dicek check periksa semak verify dicabut cabut skorsing diskors dibekukan suspended
+    revoked expired kadaluarsa kedaluwarsa kadaluwarsa aktif berlaku valid asli palsu bodong penipu penipuan
+    scam tipu aman amankah terpercaya kantor cabang lewat melalui via bp2mi kp2mi bp3mi disnaker kemnaker
+    sip3mi blacklist beroperasi operasional reputasi rekrut merekrut direkrut rekrutmen kredibel dipercaya
+    bonafide penempatan legalitas keabsahan kesahihan approved approval permit
+    """.split()
+)
 
 _PLACES = """
 aceh; bali; banten; bengkulu; gorontalo; jambi; lampung; maluku; maluku utara; papua; papua barat;
@@ -71,13 +120,47 @@ ngawi; magetan; jember; banyuwangi; lumajang; probolinggo; pasuruan; mojokerto; 
 bojonegoro; tuban; lamongan; madura; sumenep; denpasar; mataram; lombok; lombok timur;
 lombok tengah; lombok barat; sumbawa; bima; dompu; kupang; ende; flores; sikka; maumere;
 makassar; manado; kendari; palu; balikpapan; samarinda; pontianak; banjarmasin; nunukan; tarakan;
-entikong; ambon; jayapura
+entikong; ambon; jayapura; batam center; batu aji; sagulung; sekupang; nongsa; bengkong; lubuk baja;
+batu ampar; sei beduk; tiban; jodoh; nagoya;
+malaysia; kuala lumpur; johor; johor bahru; penang; sabah; sarawak; kuching; kota kinabalu; tawau; selangor;
+singapura; singapore; brunei; brunei darussalam; hong kong; hongkong; taiwan; taipei; korea; korea selatan;
+korsel; jepang; japan; arab saudi; saudi arabia; saudi; turki; polandia; qatar; kuwait; oman; bahrain;
+uni emirat arab; uea; dubai; abu dhabi; kamboja; thailand; vietnam; filipina; australia; selandia baru;
+new zealand; amerika; inggris; jerman; belanda; eropa; timur tengah; asia tenggara
 """
 
 # First word -> place phrases starting with it, longest first.
 PLACE_PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {}
 for _p in sorted({tuple(s.split()) for s in _PLACES.replace("\n", " ").split(";") if s.strip()}, key=len, reverse=True):
     PLACE_PHRASES[_p[0]] = PLACE_PHRASES.get(_p[0], ()) + (_p,)
+
+_DATA = Path(__file__).resolve().parent / "data" / "chat_words.yaml"
+_LEXICON_WORD_RE = re.compile(r"[^\W_]+")
+
+
+@cache
+def dictionary_words() -> frozenset[str]:
+    """Indonesian root words (the dictionary PySastrawi ships). Used only to recognise an
+    inflected verb ("dijanjikan", "ditawarkan") as chat: root words themselves may be company
+    words ("cendana", "lautan"), so a root alone is never taken as talk."""
+    import Sastrawi  # the stemmer's package; imported here so only the matcher pays for it
+
+    path = Path(Sastrawi.__file__).resolve().parent / "Stemmer" / "data" / "kata-dasar.txt"
+    return frozenset(path.read_text(encoding="utf-8").split())
+
+
+@cache
+def chat_words() -> frozenset[str]:
+    """Everyday words (Indonesian, chat slang, Malay, English) people write around a name.
+
+    Read once, on first use, from data/chat_words.yaml, plus the filler words above and the
+    chat vocabulary of knowledge.lexicon. Legal forms and company words are never in it
+    (a listed word that some registered name uses is handled by the matcher as weak talk)."""
+    data = yaml.safe_load(_DATA.read_text(encoding="utf-8")) or {}
+    words = {w for block in data.values() for w in _LEXICON_WORD_RE.findall(str(block).casefold())}
+    words |= FILLER_WORDS | CUE_WORDS | FUNCTION_WORDS | set(SLANG)
+    return frozenset(words - LEGAL_FORMS - OTHER_ENTITY_FORMS)
+
 
 # Common words of Indonesian company names. A query word equal to one of these is a real word,
 # so it is never taken as a typo of a different registered word: "PT Putri Jaya" against a
@@ -88,7 +171,7 @@ COMPANY_WORDS: frozenset[str] = frozenset(
     asia asri bahagia bahari bahtera bakti bhakti bangun bangsa barat barokah berkah berkat berlian
     bersama bestari bhumi bumi bina bintang buana bunga cahaya cakra cakrawala catur cemerlang cipta
     citra daya delta dharma darma dinamika duta dwi eka emas fajar gading gemilang gilang global graha
-    griya guna handal harapan harmoni harum hikmah hutama ikhlas ilham indah indo indonesia insan
+    griya group grup guna handal harapan harmoni harum hikmah hutama ikhlas ilham indah indo indonesia insan
     intan inti internasional international jagat jasa jati jaya kamil karsa kartika karya kencana
     kerja kharisma karisma kirana kreasi kurnia karunia kusuma laksana lancar langgeng lestari lintas
     madani mahkota maju makmur mandiri mapan megah mega mekar melati mentari merdeka mitra mulia
@@ -98,6 +181,12 @@ COMPANY_WORDS: frozenset[str] = frozenset(
     sejahtera sejati selatan semesta sentosa sentral setia sinar sinergi solusi sukma sukses sumber
     surya tama tangguh tenaga terang timur tirta tri tunggal utama utara wahana wahyu widya wijaya
     wisesa yasa zamrud
+    adil adikarya adiguna anggrek angkasa asih bahana bangkit berdikari bijak cakrabuana candra
+    cemara cendana cendrawasih chandra dirgantara elang garuda gempita giri gunung hasta jasindo
+    kenanga kartini karunia kemilau laut lautan luhur majapahit mandala margatama mawar mayana
+    merpati mitra nirmala nusindo pandu pelangi permai pertiwi prakarsa prayoga puspa rajawali
+    rinjani sakura samudera selaras semeru senja sentausa sinergi sriwijaya teratai trisakti wibawa
+    wira wirya yudha
     """.split()
 )
 
@@ -110,3 +199,40 @@ TEXT_STOP_WORDS: frozenset[str] = FILLER_WORDS | frozenset(
     lokasi untuk segera resmi keberangkatan berangkat visa kontrak
     """.split()
 )
+
+
+# --------------------------------------------------------------------------- word shapes
+
+# Chat affixes on everyday words ("dicabutnya", "nanyain", "ngecekin"). Noun affixes (pe-, per-,
+# ke-, -an) are left out: with them a misspelt company word reads as chat ("peliat" = pe + liat).
+CHAT_PREFIXES = ("di", "ter", "me", "mem", "men", "meng", "meny", "nge", "ng", "ny")
+CHAT_SUFFIXES = ("nya", "kah", "lah", "in", "kan", "ku", "mu", "tuh", "sih", "dong", "deh", "aja")
+# Verbal affixes: with one of these and a dictionary root, a word is an inflected verb.
+VERB_PREFIXES = ("di", "ter", "me", "nge", "ng", "ny")
+VERB_SUFFIXES = ("kan", "in", "nya", "kah", "lah")
+
+
+def abbreviation(word: str) -> bool:
+    """Very short, or written without vowels ("bsk", "bnrn", "brngkt"): chat, never a company word."""
+    return len(word) <= 2 or not any(c in "aiueo" for c in word)
+
+
+def verb_form(word: str) -> bool:
+    """A verb with a verbal affix whose root is a dictionary word: "ditawarkan" (tawar),
+    "terdaftarnya" (daftar). Noun affixes (ber-, pe-, -an) are left out: "Lautan", "Bersama"
+    and "Permata" are company words."""
+    if not (word.startswith(VERB_PREFIXES) or word.endswith(VERB_SUFFIXES)):
+        return False
+    root = stem(word)
+    return root != word and root in dictionary_words()
+
+
+def affix_stems(word: str) -> Iterable[str]:
+    """The word without one chat prefix and/or suffix: "dicabutnya" -> "cabutnya", "dicabut", "cabut"."""
+    for suffix in ("", *CHAT_SUFFIXES):
+        if suffix and not word.endswith(suffix):
+            continue
+        base = word[: len(word) - len(suffix)]
+        for prefix in ("", *CHAT_PREFIXES):
+            if (prefix or suffix) and base.startswith(prefix) and len(base) - len(prefix) >= 3:
+                yield base[len(prefix) :]

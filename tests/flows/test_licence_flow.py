@@ -66,3 +66,45 @@ def test_a_pasted_job_offer_lists_red_flags_with_their_phrases(chat: Chat) -> No
     assert "Malaysia" in text
     assert "visa kunjungan" in text and "biaya 5 juta" in text
     assert "Laporkan perekrut ini" in chat.labels()
+
+
+def test_a_message_naming_two_agencies_answers_each_in_its_own_line(chat: Chat) -> None:
+    chat.say("PT Sinar Jaya Tenaga Mandiri sama PT Contoh Bahari Sejahtera mana yg resmi?")
+    lines = chat.text().splitlines()
+    assert "• PT Sinar Jaya Tenaga Mandiri (izin KEP.673/MEN/XI/2012): ✅ terdaftar, izin aktif" in lines
+    assert "• PT Contoh Bahari Sejahtera (izin 2/1976/HK.04.01/X/2021): ⛔ izin DICABUT" in lines
+    assert "Laporkan perekrut ini" in chat.labels()  # one of them is revoked: never a plain all-clear
+
+
+# The licence step itself (flows.licence.check is pure: text + context in, replies out), with the
+# service's context, which holds the sample registry.
+
+
+def test_each_agency_keeps_its_own_warning_and_the_worst_decides_the_buttons(service) -> None:  # type: ignore[no-untyped-def]
+    from flows import licence
+
+    step = licence.check("is Contoh Mitra Karya Insani or PT Contoh Tunas Harapan licensed? mau ke Taiwan", service.ctx)
+    (reply,) = step.replies
+    assert "• PT Contoh Mitra Karya Insani (izin 6/8353/HK.04.01/V/2024): ✅ terdaftar, izin aktif, " \
+           "tetapi TIDAK terdaftar untuk Taiwan" in reply.text
+    assert "⚠️ TIDAK terdaftar; mirip PT Contoh Tunas Harapan Prima (izin KEP.310/MEN/IX/2015)" in reply.text
+    assert "Laporkan perekrut ini" in [b.label for b in reply.buttons]
+
+
+def test_two_licensed_agencies_get_no_report_button(service) -> None:  # type: ignore[no-untyped-def]
+    from flows import licence
+
+    (reply,) = licence.check("cek PT Sinar Jaya Tenaga Mandiri dan PT Contoh Jaya Makmur Utama", service.ctx).replies
+    assert reply.text.count("✅ terdaftar, izin aktif") == 2
+    assert "Laporkan perekrut ini" not in [b.label for b in reply.buttons]
+
+
+def test_pe_te_spelling_and_a_borrowed_number_in_the_chat(service) -> None:  # type: ignore[no-untyped-def]
+    from flows import licence
+
+    (reply,) = licence.check("pe te contoh bahari sejahtera udah dicabut blm?", service.ctx).replies
+    assert "DICABUT" in reply.text and "PT Contoh Bahari Sejahtera" in reply.text
+    text = "PT Contoh Jaya Makmur Utama izin KEP.673/MEN/XI/2012 resmi?"
+    (reply,) = licence.check(text, service.ctx).replies
+    assert "Nomor izin itu milik PT Sinar Jaya Tenaga Mandiri, BUKAN perusahaan yang Anda sebut" in reply.text
+    assert "TERDAFTAR dan izinnya aktif" not in reply.text

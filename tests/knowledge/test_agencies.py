@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
 
-from knowledge.agencies import Agency, AgencyIndex, normalise_licence
+from knowledge.agencies import Agency, AgencyIndex, normalise_licence, verdict_for
 from knowledge.agency_words import COMPANY_WORDS
 from knowledge.registry_file import read_registry
 
@@ -317,7 +317,8 @@ def test_a_huge_query_is_cut_safely_and_quickly(index: AgencyIndex) -> None:
 
 def test_json_has_exactly_the_spec_fields(index: AgencyIndex) -> None:
     out = check(index, "PT Sinar Jaya Tenaga Mandri").to_json()
-    assert set(out) == {"verdict", "fuzzy", "matches", "lookalike_of"}
+    assert set(out) == {"verdict", "fuzzy", "matches", "lookalike_of", "mentions"}
+    assert [m["query"] for m in out["mentions"]] == ["Sinar Jaya Tenaga Mandri"]
     assert out["verdict"] == "licensed" and out["fuzzy"] is True and out["lookalike_of"] is None
     (m,) = out["matches"]
     assert set(m) == {"name", "licence_no", "status", "valid_until", "score", "address", "province", "countries"}
@@ -348,6 +349,256 @@ def test_find_in_text_finds_a_capitalised_name_without_pt_and_ignores_plain_word
     assert [r.query for r in index.find_in_text("Saya diajak Berlian Wijaya ke Taiwan", TODAY)] == ["Berlian Wijaya"]
     assert index.find_in_text("cincin berlian wijaya kusuma", TODAY) == []
     assert index.find_in_text("", TODAY) == []
+
+
+# --------------------------------------------------------------------------- messages as people write them
+# A registry file as staff import it (read with read_registry): other licence-number shapes,
+# registered "twins" one word apart, a branch-named agency, names made of everyday words.
+
+CHAT_REGISTRY = """nama,nomor_izin,status,berlaku_sampai,alamat,provinsi,negara_tujuan
+PT Sinar Jaya Mandiri,KEP.123/MEN/2019,aktif,2030-05-01,"Jl. Contoh 1, Batam",Kepulauan Riau,Malaysia
+PT Putra Harapan Abadi,B.456/PPTKIS/VI/2021,dicabut,2030-05-01,"Jl. Contoh 2, Medan",Sumatera Utara,Taiwan
+PT Bintang Timur,2/1234/HK.04.01/V/2022,aktif,2030-05-01,"Jl. Contoh 3, Bekasi",Jawa Barat,Hong Kong
+PT Bintang Timur Abadi,3/1235/HK.04.01/V/2022,dicabut,2030-05-01,"Jl. Contoh 4, Bekasi",Jawa Barat,Hong Kong
+PT Cahaya Mega,No. 1234 Tahun 2020,skorsing,2030-05-01,"Jl. Contoh 5, Malang",Jawa Timur,Singapura
+PT Mulia Abadi,7/889/HK.04.01/IV/2023,aktif,2024-01-31,"Jl. Contoh 6, Kupang",Nusa Tenggara Timur,Brunei
+PT Karya Baru Sejahtera,KEP.12A/MEN/IX/2019,aktif,2030-05-01,"Jl. Contoh 7, Batam",Kepulauan Riau,Malaysia
+PT Sukses Bersama,KEP.77/MEN/VII/2017,aktif,2030-05-01,"Jl. Contoh 8, Batam",Kepulauan Riau,Malaysia
+PT Amanah Insan Mandiri,5/6479/HK.04.01/VIII/2021,aktif,2030-05-01,"Jl. Contoh 9, Medan",Sumatera Utara,Malaysia
+PT Amanah Insan Mandiri Batam,5/6480/HK.04.01/VIII/2021,skorsing,2030-05-01,"Jl. Contoh 10, Batam",Kepulauan Riau,Malaysia
+PT Rahmat Sentosa Abadi,KEP.90/MEN/I/2020,aktif,2030-05-01,"Jl. Contoh 11, Semarang",Jawa Tengah,Jepang
+PT Rahmat Sentosa Utama,KEP.91/MEN/I/2020,dicabut,2030-05-01,"Jl. Contoh 12, Semarang",Jawa Tengah,Jepang
+"""
+SJM, PHA, BT, BTA, CM, MA, KBS = ("KEP.123/MEN/2019", "B.456/PPTKIS/VI/2021", "2/1234/HK.04.01/V/2022",
+                                  "3/1235/HK.04.01/V/2022", "No. 1234 Tahun 2020", "7/889/HK.04.01/IV/2023",
+                                  "KEP.12A/MEN/IX/2019")
+
+
+@pytest.fixture(scope="module")
+def chat_index(tmp_path_factory: pytest.TempPathFactory) -> AgencyIndex:
+    path = tmp_path_factory.mktemp("registry") / "registry.csv"
+    path.write_text(CHAT_REGISTRY, encoding="utf-8")
+    read = read_registry(path)
+    assert read.errors == []
+    return AgencyIndex(read.agencies)
+
+
+def licence_of(result) -> str | None:  # type: ignore[no-untyped-def]
+    return result.matches[0].agency.licence_no if result.matches else None
+
+
+@pytest.mark.parametrize(
+    ("query", "verdict", "licence"),
+    [
+        ("kak izin PT Sinar Jaya Mandiri udah dicabut blm?", "licensed", SJM),
+        ("biaya daftar di Putra Harapan Abadi brp ya, resmi kan?", "revoked", PHA),
+        ("status agensi Bintang Timur gimana", "licensed", BT),
+        ("sodara sy berangkat lewat pt cahaya mega, aman kan kak?", "suspended", CM),
+        ("barusan ditawarin kerja sama Mulia Abadi, ada yg tau legal gak", "expired", MA),
+        ("min mau nanya, karya baru sejahtera itu masih boleh rekrut gak ya?", "licensed", KBS),
+        ("adakah syarikat Putra Harapan Abadi ni berdaftar?", "revoked", PHA),
+        ("ejen sinar jaya mandiri tu sah ke tak?", "licensed", SJM),
+        ("my sister paid a fee to Putra Harapan Abadi, are they legit?", "revoked", PHA),
+        ("what is the status of cahaya mega?", "suspended", CM),
+    ],
+)
+def test_a_name_inside_an_everyday_question_is_found(chat_index: AgencyIndex, query: str, verdict: str,
+                                                      licence: str) -> None:
+    result = chat_index.check(query, TODAY)
+    assert (result.verdict, licence_of(result)) == (verdict, licence)
+
+
+@pytest.mark.parametrize("form", ["pe te {}", "p.t {}", "P T {}", "pt.{}", "P.T {}", "Pe.Te {}", "p t {}"])
+@pytest.mark.parametrize(
+    ("name", "verdict", "licence", "imitated"),
+    [
+        ("Sinar Jaya Mandiri", "licensed", SJM, None),
+        ("putra harapan abadi", "revoked", PHA, None),
+        ("Sinar Jaya Mandiri Abadi", "not_found", None, SJM),  # a word added: a lookalike stays one
+        ("putra harapan jaya", "not_found", None, PHA),  # a word swapped
+    ],
+)
+def test_pt_spelled_pe_te_or_with_dots_and_spaces_is_still_pt(chat_index: AgencyIndex, form: str, name: str,
+                                                              verdict: str, licence: str | None,
+                                                              imitated: str | None) -> None:
+    result = chat_index.check(form.format(name) + " resmi gk?", TODAY)
+    assert (result.verdict, licence_of(result)) == (verdict, licence)
+    assert (result.lookalike_of.agency.licence_no if result.lookalike_of else None) == imitated
+
+
+@pytest.mark.parametrize(
+    ("query", "verdict", "in_message_order"),
+    [
+        ("PT Sinar Jaya Mandiri sama PT Putra Harapan Abadi mana yg resmi?", "revoked", ["licensed", "revoked"]),
+        ("is Bintang Timur or Cahaya Mega licensed?", "suspended", ["licensed", "suspended"]),
+        ("mending Mulia Abadi atau Sinar Jaya Mandiri ya?", "expired", ["expired", "licensed"]),
+        ("ejen sinar jaya mandiri dengan putra harapan abadi, yg mana berdaftar?", "revoked", ["licensed", "revoked"]),
+        ("PT Sinar Jaya Mandiri & PT Zamrud Pesona Rezeki resmi?", "not_found", ["licensed", "not_found"]),
+        ("cek PT Bintang Timur dan PT Sinar Jaya Abadi", "not_found", ["licensed", "not_found"]),
+        ("PT Sinar Jaya Mandiri, PT Bintang Timur, PT Cahaya Mega", "suspended", ["licensed", "licensed", "suspended"]),
+        ("PT Sinar Jaya Mandiri dan PT Bintang Timur dua2nya resmi?", "licensed", ["licensed", "licensed"]),
+    ],
+)
+def test_every_agency_in_a_message_gets_its_own_status_and_the_worst_one_leads(
+    chat_index: AgencyIndex, query: str, verdict: str, in_message_order: list[str]
+) -> None:
+    result = chat_index.check(query, TODAY)
+    assert [m.verdict for m in result.mentions] == in_message_order
+    assert result.verdict == verdict
+    worst = next(m for m in result.mentions if m.verdict == verdict)
+    if worst.matches:
+        assert licence_of(result) == licence_of(worst)  # matches[0] is the agency behind the verdict
+    named = [m.matches[0].agency.licence_no for m in result.mentions if m.matches]
+    assert sorted(x.agency.licence_no for x in result.matches) == sorted(named)
+    assert [set(m) for m in result.to_json()["mentions"]] == [
+        {"query", "verdict", "fuzzy", "by_licence", "matches", "lookalike_of"}
+    ] * len(in_message_order)
+
+
+def test_a_lookalike_next_to_a_licensed_agency_keeps_its_warning(chat_index: AgencyIndex) -> None:
+    result = chat_index.check("mending pe te Sinar Jaya Mandiri atau pe te Bintang Timur Jaya?", TODAY)
+    assert result.verdict == "not_found"
+    assert result.lookalike_of is not None and result.lookalike_of.agency.licence_no == BT
+    assert [m.verdict for m in result.mentions] == ["licensed", "not_found"]
+
+
+@pytest.mark.parametrize(
+    ("query", "licence"),
+    [
+        ("KEP.123/MEN/2019", SJM), ("kep 123 men 2019", SJM), ("Kep-123/Men/2019 masih aktif?", SJM),
+        ("B.456/PPTKIS/VI/2021", PHA), ("b 456 pptkis vi 2021", PHA), ("B-456-PPTKIS-VI-2021", PHA),
+        ("no. 1234 thn 2020", CM), ("nomor izin 1234 tahun 2020 msh aktif?", CM), ("No 1234 Th 2020", CM),
+        ("SIP3MI 2/1234/HK.04.01/V/2022", BT), ("sip3mi: 2 1234 hk 04 01 v 2022", BT),
+        ("KEP.12A/MEN/IX/2019", KBS), ("kep 12a men ix 2019", KBS),
+    ],
+)
+def test_licence_numbers_in_other_shapes_match_exactly(chat_index: AgencyIndex, query: str, licence: str) -> None:
+    result = chat_index.check(query, TODAY)
+    assert licence_of(result) == licence
+    assert result.by_licence is True and result.fuzzy is False
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["KEP.123/MEN/2018", "KEP.132/MEN/2019", "B.456/PPTKIS/VII/2021", "no. 1234 thn 2021", "no. 1243 thn 2020",
+     "KEP.12B/MEN/IX/2019", "KEP.12A/MEN/X/2019", "SIP3MI 2/1234/HK.04.01/VI/2022"],
+)
+def test_a_number_in_another_shape_one_character_off_is_not_found(chat_index: AgencyIndex, query: str) -> None:
+    result = chat_index.check(query, TODAY)
+    assert result.verdict == "not_found" and result.matches == [] and result.by_licence is True
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["PT Sinar Jaya Mandiri hub 0812-3456-7890 resmi?", "biaya Rp 15.000.000 di PT Sinar Jaya Mandiri wajar?",
+     "PT Sinar Jaya Mandiri berangkat tgl 12/05/2025 resmi?", "umur 25 thn bisa daftar PT Sinar Jaya Mandiri?"],
+)
+def test_phone_numbers_money_and_dates_are_not_licence_numbers(chat_index: AgencyIndex, query: str) -> None:
+    result = chat_index.check(query, TODAY)
+    assert (result.verdict, licence_of(result)) == ("licensed", SJM)
+
+
+@pytest.mark.parametrize(
+    ("query", "holder"),
+    [
+        ("PT Mulia Abadi no izin KEP.123/MEN/2019", SJM),
+        ("Putra Harapan Abadi pakai izin KEP.12A/MEN/IX/2019 resmi?", KBS),
+        ("PT Zamrud Pesona Rezeki izin SIP3MI 2/1234/HK.04.01/V/2022", BT),
+        ("agency Bintang Timur licence number B.456/PPTKIS/VI/2021 legit?", PHA),
+    ],
+)
+def test_a_name_with_another_agencys_number_confirms_neither(chat_index: AgencyIndex, query: str, holder: str) -> None:
+    result = chat_index.check(query, TODAY)
+    assert result.verdict == "not_found"
+    assert result.lookalike_of is not None and result.lookalike_of.agency.licence_no == holder
+
+
+def test_a_name_with_its_own_number_is_confirmed(chat_index: AgencyIndex) -> None:
+    result = chat_index.check("PT Karya Baru Sejahtera izin kep 12a men ix 2019 resmi?", TODAY)
+    assert (result.verdict, licence_of(result), len(result.mentions)) == ("licensed", KBS, 1)
+
+
+@pytest.mark.parametrize(
+    ("query", "verdict", "licence", "fuzzy"),
+    [
+        ("SINAR JAYA MANDIRI CABANG BATAM", "licensed", SJM, False),
+        ("sinar jaya mandiri cabang tanjung pinang resmi ga", "licensed", SJM, False),
+        ("Amanah Insan Mandiri kantor cabang Medan terdaftar?", "licensed", "5/6479/HK.04.01/VIII/2021", False),
+        ("Amanah Insan Mandiri Batam resmi?", "suspended", "5/6480/HK.04.01/VIII/2021", False),  # registered so
+        ("PUTRA HARAPAN ABADI RESMI GA MIN??", "revoked", PHA, False),
+        ("cek izin putra harapn abadi", "revoked", PHA, True),
+        ("Is Sinar Jaya Mandri legit", "licensed", SJM, True),
+    ],
+)
+def test_names_without_pt_in_capitals_with_a_branch_or_typos_are_found(
+    chat_index: AgencyIndex, query: str, verdict: str, licence: str, fuzzy: bool
+) -> None:
+    result = chat_index.check(query, TODAY)
+    assert (result.verdict, licence_of(result), result.fuzzy) == (verdict, licence, fuzzy)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["semoga sukses bersama keluarga ya min", "sukses bersama resmi ga?", "cahaya mega di langit sore",
+     "harapan kita semua bisa kerja ke luar negeri", "bintang timur terang sekali malam ini",
+     "mau kerja di malaysia yg resmi gimana caranya", "mulia abadi selamanya"],
+)
+def test_an_everyday_sentence_matches_no_agency_by_chance(chat_index: AgencyIndex, query: str) -> None:
+    result = chat_index.check(query, TODAY)
+    assert result.verdict == "not_found" and result.matches == []
+
+
+@pytest.mark.parametrize(
+    ("query", "verdict", "licence"),
+    [
+        ("PT Bintang Timur resmi gak?", "licensed", BT),
+        ("PT Bintang Timur Abadi resmi gak?", "revoked", BTA),
+        ("is bintang timur abadi licensed?", "revoked", BTA),
+        ("status bintang timur cabang batam", "licensed", BT),
+        ("cek PT Rahmat Sentosa Utama", "revoked", "KEP.91/MEN/I/2020"),
+        ("Rahmat Sentosa Abadi ni berdaftar ke?", "licensed", "KEP.90/MEN/I/2020"),
+    ],
+)
+def test_a_message_naming_one_of_two_registered_twins_gets_that_one(chat_index: AgencyIndex, query: str,
+                                                                     verdict: str, licence: str) -> None:
+    result = chat_index.check(query, TODAY)
+    assert (result.verdict, licence_of(result)) == (verdict, licence)
+
+
+@pytest.mark.parametrize(
+    ("query", "imitated"),
+    [
+        ("PT Bintang Timur Abadi Jaya resmi?", {BTA}),
+        ("pe te Rahmat Sentosa Jaya", {"KEP.90/MEN/I/2020", "KEP.91/MEN/I/2020"}),  # as close to both twins
+        ("kak Bintang Jaya Timur itu legal gak", {BT}),
+    ],
+)
+def test_a_lookalike_of_a_twin_stays_a_lookalike(chat_index: AgencyIndex, query: str, imitated: set[str]) -> None:
+    result = chat_index.check(query, TODAY)
+    assert result.verdict == "not_found" and result.matches == []
+    assert result.lookalike_of is not None and result.lookalike_of.agency.licence_no in imitated
+
+
+TEMPLATES = ["{a} sama {b} mana yg resmi?", "is {a} or {b} licensed?", "cek {a}, {b} dong", "{a} / {b} ?",
+             "ejen {a} dengan {b}, yang mana sah?", "mending {a} atau {b}"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_property_a_message_naming_an_agency_that_is_not_licensed_is_never_licensed(
+    chat_index: AgencyIndex, data: st.DataObject
+) -> None:
+    agencies = list(chat_index.agencies)
+    unregistered = ["PT Zamrud Pesona Rezeki", "PT Sinar Jaya Abadi", "PT Bintang Timur Raya Abadi"]
+    names = [a.name for a in agencies] + unregistered
+    a, b = data.draw(st.lists(st.sampled_from(names), min_size=2, max_size=2, unique=True))
+    spell = data.draw(st.sampled_from([str, str.lower, str.upper, lambda n: n.replace("PT ", "pe te ")]))
+    query = data.draw(st.sampled_from(TEMPLATES)).format(a=spell(a), b=spell(b))
+    result = chat_index.check(query, TODAY)
+    bad = [n for n in (a, b) if n in unregistered or verdict_for(next(x for x in agencies if x.name == n), TODAY)
+           != "licensed"]
+    if bad:
+        assert result.verdict != "licensed", query
 
 
 # --------------------------------------------------------------------------- properties
