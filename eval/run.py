@@ -153,8 +153,8 @@ def sweep(golds: list[Gold], ctx: FlowContext) -> None:
     # false emergencies; then the lowest band that asks at most 3 % of the other messages
     ok = [r for r in rows if r[4] <= FALSE_EMERGENCY_BUDGET] or rows
     high = max(ok, key=lambda r: (r[2], r[0]))[0]
-    fitting = [r for r in rows if r[0] == high and r[5] <= SAFETY_QUESTION_BUDGET] or [r for r in rows if r[0] == high]
-    low = min(fitting, key=lambda r: r[1])[1]
+    fitting = [r for r in rows if r[0] == high and r[5] <= SAFETY_QUESTION_BUDGET]
+    low = min(fitting, key=lambda r: r[1])[1] if fitting else max(r[1] for r in rows if r[0] == high)
     print(f"  -> by the rule: danger_high {high:.2f}, danger_low {low:.2f}")
     print("\nsweep of FAQ thresholds (held-out FAQ lines): answered right / answered wrong / offered choices")
     faq = [(g, r) for g, r in zip(golds, readings) if g.intent == "faq" and g.entry]
