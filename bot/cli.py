@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Any, Iterator, TextIO
@@ -60,8 +62,29 @@ def cmd_classify(settings: Settings, args: argparse.Namespace) -> int:
 
 # ---- simulate ---------------------------------------------------------------------------------
 
-def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
+@contextlib.contextmanager
+def _practice_service(settings: Settings, database: str | None) -> Iterator[Any]:
+    """The service on a scratch database (or on `database` when given), so rehearsals never reach
+    the officers' real queue; the agency registry is still read from the configured database."""
+    from bot.readonly import readonly_context
     from bot.service import build_service
+
+    if database:
+        service = build_service(settings.with_database(database))
+        yield service
+        service.db.dispose()
+        return
+    ctx = readonly_context(settings)
+    with tempfile.TemporaryDirectory(prefix="helpdesk-practice-") as folder:
+        scratch = settings.with_database(f"sqlite:///{folder}/practice.db")
+        service = build_service(scratch, ctx=ctx, seed_sample=False, read_registry=False)
+        try:
+            yield service
+        finally:
+            service.db.dispose()
+
+
+def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     from flows.messages import Inbound
     from storage.db import unit_of_work
     from storage.models import Case, Contact
@@ -77,16 +100,16 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     user = str(script.get("user") or "u1")
     if not args.keep_user:
         user = f"{user}-sim-{uuid.uuid4().hex[:8]}"  # a fresh person, so earlier runs cannot leak in
-    service = build_service(settings)
     replies: list[list[str]] = []
-    for text in turns:
-        handled = service.engine.handle(Inbound(channel, user, f"sim-{uuid.uuid4().hex}", text))
-        replies.append([r.as_plain_text() for r in handled.replies])
-    with unit_of_work(service.db) as s:
-        contact = s.exec(select(Contact).where(Contact.urn == f"{channel}:{user}")).first()
-        cases = list(s.exec(select(Case).where(Case.contact_id == contact.id).order_by(Case.id))) if contact else []
-        case_json = [{"id": c.number, "category": c.category, "priority": c.priority, "status": c.status,
-                      "emergency": c.emergency} for c in cases]
+    with _practice_service(settings, args.database) as service:
+        for text in turns:
+            handled = service.engine.handle(Inbound(channel, user, f"sim-{uuid.uuid4().hex}", text))
+            replies.append([r.as_plain_text() for r in handled.replies])
+        with unit_of_work(service.db) as s:
+            contact = s.exec(select(Contact).where(Contact.urn == f"{channel}:{user}")).first()
+            cases = list(s.exec(select(Case).where(Case.contact_id == contact.id).order_by(Case.id))) if contact else []
+            case_json = [{"id": c.number, "category": c.category, "priority": c.priority, "status": c.status,
+                          "emergency": c.emergency} for c in cases]
     _emit({"channel": channel, "user": user, "replies": replies, "cases": case_json})
     return 0
 
@@ -94,21 +117,20 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
 # ---- chat -------------------------------------------------------------------------------------
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.service import build_service
     from flows.messages import Inbound
 
-    service = build_service(settings)
     user = args.user or f"terminal-{uuid.uuid4().hex[:6]}"
-    print(f"{settings.service.name} — chat di terminal. Ketik pesan; Ctrl-D untuk keluar.\n")
-    while True:
-        try:
-            text = input("Anda> ")
-        except EOFError:
-            print()
-            return 0
-        handled = service.engine.handle(Inbound("cli", user, uuid.uuid4().hex, text))
-        for reply in handled.replies:
-            print("\nBot> " + reply.as_plain_text().replace("\n", "\n     ") + "\n")
+    with _practice_service(settings, args.database) as service:
+        print(f"{settings.service.name} — chat di terminal. Ketik pesan; Ctrl-D untuk keluar.\n")
+        while True:
+            try:
+                text = input("Anda> ")
+            except EOFError:
+                print()
+                return 0
+            handled = service.engine.handle(Inbound("cli", user, uuid.uuid4().hex, text))
+            for reply in handled.replies:
+                print("\nBot> " + reply.as_plain_text().replace("\n", "\n     ") + "\n")
 
 
 # ---- kb ---------------------------------------------------------------------------------------
@@ -220,6 +242,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("chat", help="chat with the bot in this terminal")
     s.add_argument("--user", help="continue the conversation of this terminal user id")
+    s.add_argument("--database", help="database URL to use (default: a scratch database, never the live queue)")
     s.set_defaults(func=cmd_chat)
 
     s = sub.add_parser("classify", help="route first messages (JSON lines on stdin)")
@@ -228,6 +251,7 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("simulate", help="play a scripted conversation (JSON on stdin)")
     s.add_argument("--keep-user", action="store_true", help="use the user id as given (continue its conversation)")
+    s.add_argument("--database", help="database URL to use (default: a scratch database, never the live queue)")
     s.set_defaults(func=cmd_simulate)
 
     kb = sub.add_parser("kb", help="knowledge base").add_subparsers(dest="kb_command", required=True)

@@ -90,7 +90,7 @@ def build_context(settings: Settings, today: Callable[[], dt.date] = dt.date.tod
 
 
 def build_service(settings: Settings, *, migrate: bool = True, seed_sample: bool = True,
-                  ctx: FlowContext | None = None) -> Service:
+                  ctx: FlowContext | None = None, read_registry: bool = True) -> Service:
     db = make_engine(settings.database_url)
     if migrate:
         from storage.migrate import upgrade_to_head  # alembic is slow to import; only when migrating
@@ -101,7 +101,8 @@ def build_service(settings: Settings, *, migrate: bool = True, seed_sample: bool
     ctx = ctx or build_context(settings)
     engine = Engine(db, ctx, settings.sla_minutes.model_dump(), messages_per_minute=settings.limits.messages_per_minute)
     service = Service(settings, db, ctx, engine)
-    service.reload_registry()
+    if read_registry:  # a rehearsal keeps the registry its context was given
+        service.reload_registry()
     return service
 
 

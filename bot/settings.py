@@ -36,6 +36,12 @@ class WebSettings(_Strict):
     access_log: bool = False
 
 
+class WebChatSettings(_Strict):
+    # a web chat with no message either way for this long is over: its cookie no longer opens
+    # the history (a shared phone does not show it to the next person) and a new chat starts
+    session_idle_minutes: int = Field(default=10080, ge=5, le=90 * 24 * 60)
+
+
 class MatchingSettings(_Strict):
     answer: float = Field(ge=0, le=1)
     suggest: float = Field(ge=0, le=1)
@@ -160,6 +166,7 @@ class Settings(_Strict):
     service: ServiceSettings
     database: DatabaseSettings
     web: WebSettings = WebSettings()
+    webchat: WebChatSettings = WebChatSettings()
     matching: MatchingSettings
     understanding: UnderstandingSettings
     conversation: ConversationSettings = ConversationSettings()
@@ -187,6 +194,10 @@ class Settings(_Strict):
     @property
     def database_url(self) -> str:
         return self.secrets.database_url or self.database.url
+
+    def with_database(self, url: str) -> "Settings":
+        """The same settings on another database (a scratch one for rehearsals)."""
+        return self.model_copy(update={"secrets": self.secrets.model_copy(update={"database_url": url})})
 
     def placeholder_values(self) -> dict[str, dict[str, object]]:
         """The values knowledge-base answers may refer to as {section.key}."""

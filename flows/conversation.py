@@ -91,8 +91,7 @@ def safety_answer(turn: Turn, ctx: FlowContext, in_danger: bool | None) -> StepR
 
 def open_human_case(turn: Turn, ctx: FlowContext) -> StepResult:
     if turn.case is not None and turn.case.is_open:
-        return StepResult([Outbound(phrases.CASE_FORWARDED.format(case_number=turn.case.number))],
-                          State("case", "open"), [RelayToCase(turn.inbound.text)], intent="human")
+        return relay(turn)
     effect = OpenCase(category="other", priority="normal", emergency=False,
                       summary=turn.inbound.text[:500] or "Minta bicara dengan petugas", intake={"what": turn.inbound.text})
     reply = Outbound(phrases.HUMAN_QUEUED.format(case_number="{case_number}", contacts=_contacts(ctx)))
@@ -130,15 +129,18 @@ def route_free_text(turn: Turn, ctx: FlowContext, sig: signals.Signals) -> StepR
 
 
 def relay(turn: Turn) -> StepResult:
-    """While a case is open the officer answers; the bot only acknowledges now and then."""
-    effects: list = [RelayToCase(turn.inbound.text)]
+    """While a case is open the officer answers; every message still gets a reply from the bot:
+    the first says who has it and when they are due, later ones within a few minutes one short line."""
+    assert turn.case is not None
     last = turn.state.slots.get("last_ack")
-    replies = []
     if not last or turn.now - dt.datetime.fromisoformat(last) >= ACK_EVERY:
-        assert turn.case is not None
-        replies.append(Outbound(phrases.CASE_FORWARDED.format(case_number=turn.case.number)))
+        due = phrases.due_in(turn.case.due_at - turn.now) if turn.case.due_at else ""
+        text = phrases.CASE_FORWARDED.format(case_number=turn.case.number, due=due)
         last = turn.now.isoformat()
-    return StepResult(replies, State("case", "open", {"last_ack": last}), effects, intent="report")
+    else:
+        text = phrases.CASE_FORWARDED_SHORT
+    return StepResult([Outbound(text)], State("case", "open", {"last_ack": last}), [RelayToCase(turn.inbound.text)],
+                      intent="report")
 
 
 def _by_payload(payload: str, turn: Turn, ctx: FlowContext, sig: signals.Signals) -> StepResult | None:
@@ -152,11 +154,9 @@ def _by_payload(payload: str, turn: Turn, ctx: FlowContext, sig: signals.Signals
     if payload in (phrases.MENU_REPORT, "licence:report"):
         if turn.case is not None and turn.case.is_open:
             return status(turn)
-        result = report.start(None, None)
-        if payload == "licence:report":
-            query = turn.state.slots.get("query", "")
-            result.state.slots.update({"category": "illegal_recruiter", "who": query})
-        return result
+        prefilled = ({"category": "illegal_recruiter", "who": turn.state.slots.get("query", "")}
+                     if payload == "licence:report" else {})
+        return report.start(None, None, prefilled)
     if payload == phrases.MENU_HUMAN:
         return open_human_case(turn, ctx)
     if payload.startswith("faq:"):
@@ -190,12 +190,22 @@ def _step(turn: Turn, ctx: FlowContext, ask_safety: bool = True) -> StepResult:
     evidence = turn.inbound.media
 
     if sig.is_emergency:
+        if state.flow == "report" and state.step in report.ANSWER_STEPS and not sig.rule_report:
+            # a short answer to our own question ("nomor adik saya …") is not what the models learned
+            # from: only an explicit danger phrase escalates at once, the models' suspicion is asked
+            return safety_question(turn, ctx)
         return emergency(turn, sig, ctx)
     if state.flow == "safety":
         answer = {"safety:yes": True, "safety:no": False}.get(payload or "", report.yes_no(text))
         return safety_answer(turn, ctx, answer)
     if ask_safety and sig.safety_check and payload is None:
         return safety_question(turn, ctx)
+    if state.flow == "report" and state.step == "withdraw":
+        choice = {"report:withdraw": True, "report:continue": False}.get(payload or "", report.yes_no(text))
+        if choice is not None:
+            return report.withdraw_answer(state, choice)
+    if norm in _CANCEL_WORDS and state.flow == "report" and "what" in state.slots:
+        return report.ask_withdraw(state)  # the case exists already: withdrawing it is a decision
     if norm in _MENU_WORDS or norm in _CANCEL_WORDS:
         return main_menu(ctx, phrases.CANCELLED + " " + phrases.MENU_AGAIN if norm in _CANCEL_WORDS else None)
     if _STATUS.match(norm):
@@ -212,7 +222,7 @@ def _step(turn: Turn, ctx: FlowContext, ask_safety: bool = True) -> StepResult:
     if state.flow == "rating" and norm.isdigit() and 1 <= int(norm) <= 5:
         return rating(turn, int(norm))
     if state.flow == "report":
-        return report.step(state, text, payload, sig)
+        return report.step(state, text, payload, sig, _contacts(ctx))
     if not text and evidence:
         return report.start(None, None)
     if state.flow == "faq" and state.step == "ask" and norm:
@@ -236,7 +246,9 @@ def handle(turn: Turn, ctx: FlowContext) -> StepResult:
     state = turn.state
     idle = state.slots.get("_at")
     if idle and turn.now - dt.datetime.fromisoformat(idle) > ctx.idle_reset and state.flow not in ("case", "rating"):
-        turn = Turn(turn.inbound, State(), turn.case, turn.now)
+        # a half-done intake loses nothing: its case is open already, and messages keep going to it
+        fresh = State("case", "open") if turn.case is not None and turn.case.is_open else State()
+        turn = Turn(turn.inbound, fresh, turn.case, turn.now)
     result = _step(turn, ctx)
     for m in turn.inbound.media:
         result.effects.append(AttachEvidence(m.kind, m.ref, m.content_type))

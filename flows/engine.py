@@ -21,7 +21,7 @@ from flows import conversation, phrases
 from flows.context import FlowContext
 from flows.messages import Inbound, Outbound
 from flows.state import (AttachEvidence, CaseView, EraseMyData, EscalateCase, OpenCase, RecordFeedback, RecordRating,
-                         RecordUnanswered, RelayToCase, State, StepResult, Turn)
+                         RecordUnanswered, RelayToCase, State, StepResult, Turn, UpdateCase, WithdrawCase)
 from storage import inbox, privacy, repo
 from storage.db import unit_of_work
 from storage.models import Case, utcnow
@@ -45,6 +45,10 @@ class Handled:
     case_number: str | None = None
     case_opened: bool = False
     previous_inbound_at: dt.datetime | None = None  # when the person last wrote before this message
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite hands times back naive
 
 
 def _buttons(out: Outbound) -> list[dict[str, str]]:
@@ -104,7 +108,8 @@ class Engine:
             contact.last_inbound_at = inbound.received_at.astimezone(dt.UTC)
             case = repo.latest_case(s, contact_id=contact.id)  # type: ignore[arg-type]
             view = CaseView(case.number, case.status,
-                            repo.officer_name(s, case.assignee_id) if case.assignee_id else None) if case else None
+                            repo.officer_name(s, case.assignee_id) if case.assignee_id else None,
+                            _aware(case.sla_due_at)) if case else None
             turn = Turn(inbound, State(conv.flow, conv.step, dict(conv.slots or {})), view, utcnow())
             try:
                 if self._flooding(s, conv.id, turn):  # type: ignore[arg-type]
@@ -170,6 +175,10 @@ class Engine:
                                       safe_to_reply=effect.safe_to_reply,
                                       sla_minutes=self.sla_minutes[effect.priority])
                 opened = True
+            elif isinstance(effect, UpdateCase) and case is not None and case.status in repo.OPEN_STATUSES:
+                repo.update_intake(s, case=case, answers=effect.intake)
+            elif isinstance(effect, WithdrawCase) and case is not None and case.status in repo.OPEN_STATUSES:
+                repo.close_case(s, case=case, actor="user", reason=effect.reason)
             elif isinstance(effect, EscalateCase) and case is not None:
                 repo.escalate_case(s, case=case, sla_minutes=self.sla_minutes["emergency"], detail=effect.summary)
             elif isinstance(effect, RelayToCase) and case is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flows.messages import Button
 
 MENU_FAQ, MENU_LICENCE, MENU_REPORT, MENU_HUMAN = "menu:faq", "menu:licence", "menu:report", "menu:human"
@@ -73,29 +75,60 @@ EMERGENCY_AGAIN = (
     "Jika Anda dalam bahaya, hubungi:\n{contacts}"
 )
 
-# Report intake: every question can be skipped.
-INTAKE_START = (
-    "Kami siap membantu. Saya akan bertanya beberapa hal singkat agar petugas bisa menolong. "
-    "Semua pertanyaan boleh dilewati.\n\nApa yang terjadi? Ceritakan singkat."
+# Report intake: the case opens first; every question after it can be skipped.
+INTAKE_START = "Kami siap membantu. Apa yang terjadi? Ceritakan singkat (boleh dilewati)."
+CASE_OPENED = (
+    "Laporan Anda sudah kami catat dengan nomor {case_number} dan sudah terlihat oleh petugas. "
+    "Agar petugas bisa menolong, jawab beberapa pertanyaan singkat berikut (semua boleh dilewati)."
 )
+NOTHING_TOLD = "(Pelapor belum menceritakan masalahnya.)"
 INTAKE_WHERE = "Di mana Anda (atau orang yang dilaporkan) sekarang? Tulis negara dan kota."
 INTAKE_WHO = "Siapa nama majikan atau agen/perusahaan yang terlibat (jika tahu)?"
-INTAKE_SAFE_NOW = "Apakah Anda aman saat ini?"
+INTAKE_SAFE_NOW = "Apakah Anda (atau orang yang dilaporkan) aman saat ini?"
 INTAKE_SAFE_REPLY = "Apakah aman jika petugas membalas ke nomor/akun ini?"
+INTAKE_SAFE_CONTACT = (
+    "Tulis nomor lain atau waktu yang aman untuk menghubungi Anda. "
+    "Jika tidak ada, lewati saja: petugas hanya akan membalas bila Anda menulis lebih dulu."
+)
 INTAKE_CONSENT = (
     "Bolehkah kami membagikan laporan ini kepada KBRI/KJRI atau polisi bila diperlukan untuk menolong Anda?"
 )
+NOT_SAFE_NOW = "Laporan Anda kami jadikan DARURAT. Jika dalam bahaya sekarang, segera hubungi:\n{contacts}"
 INTAKE_DONE = (
-    "Terima kasih. Laporan Anda sudah diterima dengan nomor {case_number}.\n"
-    "Petugas akan membalas di chat ini. Anda bisa menanyakan perkembangannya kapan saja "
-    "dengan menulis \"status laporan\". Data Anda dijaga kerahasiaannya."
+    "Terima kasih. Laporan {case_number} sudah lengkap untuk petugas.\n"
+    "Petugas akan membalas di chat ini. Tulis \"status laporan\" untuk melihat perkembangannya. "
+    "Data Anda dijaga kerahasiaannya."
 )
+INTAKE_DONE_NO_REPLY = (
+    "Terima kasih. Laporan {case_number} sudah lengkap untuk petugas.\n"
+    "Karena membalas ke akun ini tidak aman, petugas tidak akan mengirim pesan lebih dulu: "
+    "petugas menghubungi lewat kontak/waktu yang Anda tulis, atau membalas saat Anda menulis di sini."
+)
+WITHDRAW_Q = "Laporan {case_number} sudah tercatat. Batalkan laporan ini?"
+WITHDRAWN = "Baik, laporan {case_number} dibatalkan dan tidak diproses. Anda bisa melapor lagi kapan saja."
 HUMAN_QUEUED = (
     "Baik, permintaan Anda sudah kami teruskan ke petugas (nomor {case_number}). "
     "Petugas akan membalas di chat ini pada jam kerja secepatnya. "
     "Jika darurat, tulis \"darurat\" atau hubungi:\n{contacts}"
 )
-CASE_FORWARDED = "Pesan Anda sudah diteruskan ke petugas yang menangani laporan {case_number}."
+CASE_FORWARDED = (
+    "Pesan Anda sudah diteruskan ke petugas yang menangani laporan {case_number}.{due}\n"
+    "Tulis \"menu\" untuk kembali ke menu."
+)
+CASE_FORWARDED_SHORT = "Diteruskan ke petugas. Tulis \"menu\" untuk kembali ke menu."
+
+
+def due_in(left: "dt.timedelta") -> str:
+    """When an officer is due, in words: " Petugas dijadwalkan menanggapi dalam ± 3 jam." """
+    minutes = int(left.total_seconds() // 60)
+    if minutes <= 0:
+        return " Petugas akan menanggapi secepatnya."
+    if minutes < 90:
+        return f" Petugas dijadwalkan menanggapi dalam ± {max(minutes, 5)} menit."
+    if minutes < 48 * 60:
+        return f" Petugas dijadwalkan menanggapi dalam ± {round(minutes / 60)} jam."
+    return f" Petugas dijadwalkan menanggapi dalam ± {round(minutes / 1440)} hari."
+
 STATUS_NONE = "Anda belum punya laporan di layanan ini. Tulis \"lapor\" untuk membuat laporan."
 STATUS_LINE = "Laporan {case_number}: {status}.{assignee}"
 STATUS_LABELS = {

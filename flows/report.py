@@ -1,46 +1,41 @@
-"""Report intake: a few skippable questions, then a case for the officers."""
+"""Report intake, case first: the message that tells the problem opens the case at once, so the
+officers see it whatever happens next; the questions that follow only enrich it, each answer
+stored as it comes. Every question can be skipped, and one already answered is not asked."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flows import phrases
-from flows.messages import Outbound
+from flows.messages import Button, Outbound
 from flows.signals import Signals
-from flows.state import OpenCase, State, StepResult
+from flows.state import EscalateCase, OpenCase, State, StepResult, UpdateCase, WithdrawCase
+from knowledge.job_offer import destinations
 
-# step -> (question, buttons, slot it fills)
-STEPS: list[tuple[str, str, tuple, str]] = [
-    ("what", phrases.INTAKE_START, (phrases.SKIP,), "what"),
-    ("where", phrases.INTAKE_WHERE, (phrases.SKIP,), "where"),
-    ("who", phrases.INTAKE_WHO, (phrases.SKIP,), "who"),
-    ("safe_now", phrases.INTAKE_SAFE_NOW, (phrases.YES, phrases.NO, phrases.SKIP), "safe_now"),
-    ("safe_reply", phrases.INTAKE_SAFE_REPLY, (phrases.YES, phrases.NO, phrases.SKIP), "safe_reply"),
-    ("consent", phrases.INTAKE_CONSENT, (phrases.YES, phrases.NO, phrases.SKIP), "consent"),
+# step -> (question, buttons); each step fills the slot of its name
+STEPS: list[tuple[str, str, tuple[Button, ...]]] = [
+    ("what", phrases.INTAKE_START, (phrases.SKIP,)),
+    ("where", phrases.INTAKE_WHERE, (phrases.SKIP,)),
+    ("safe_now", phrases.INTAKE_SAFE_NOW, (phrases.YES, phrases.NO, phrases.SKIP)),
+    ("safe_reply", phrases.INTAKE_SAFE_REPLY, (phrases.YES, phrases.NO, phrases.SKIP)),
+    ("safe_contact", phrases.INTAKE_SAFE_CONTACT, (phrases.SKIP,)),
+    ("who", phrases.INTAKE_WHO, (phrases.SKIP,)),
+    ("consent", phrases.INTAKE_CONSENT, (phrases.YES, phrases.NO, phrases.SKIP)),
 ]
+_YES_NO_SLOTS = {"safe_now", "safe_reply", "consent"}
+ANSWER_STEPS = frozenset({"where", "who", "safe_contact"})  # short answers to a specific question
 _YES = {"yes", "ya", "iya", "aman", "boleh", "setuju", "oke", "y", "yup", "bisa"}
 _NO = {"no", "tidak", "tidak aman", "jangan", "tidak boleh", "n", "belum"}
+_SKIP_WORDS = {"lewati", "skip", "-"}
 HIGH_CATEGORIES = {"trafficking", "violence", "passport", "lost_contact", "stranded"}
+WITHDRAW = Button("Ya, batalkan laporan", "report:withdraw")
+CONTINUE = Button("Tidak, lanjutkan", "report:continue")
 
 
 def priority_for(category: str, emergency: bool) -> str:
     if emergency:
         return "emergency"
     return "high" if category in HIGH_CATEGORIES else "normal"
-
-
-def _ask(step_index: int, slots: dict[str, Any]) -> StepResult:
-    step, question, buttons, _ = STEPS[step_index]
-    return StepResult([Outbound(question, buttons)], State("report", step, slots), intent="report")
-
-
-def start(first_text: str | None, sig: Signals | None) -> StepResult:
-    """Begin the intake; a first message that already tells what happened skips that question."""
-    slots: dict[str, Any] = {}
-    if first_text and sig is not None and sig.is_report:
-        slots = {"what": first_text[:2000], "category": sig.category}
-        return _ask(1, slots)
-    return _ask(0, slots)
 
 
 def yes_no(text: str) -> bool | None:
@@ -52,38 +47,103 @@ def yes_no(text: str) -> bool | None:
     return None
 
 
-def step(state: State, text: str, payload: str | None, sig: Signals) -> StepResult:
+def _needed(step: str, slots: dict[str, Any]) -> bool:
+    if step in slots:
+        return False  # answered, or told already in the report itself
+    if step == "safe_contact":
+        return slots.get("safe_reply") is False
+    return True
+
+
+def _next(slots: dict[str, Any], after: str | None, lead: str = "") -> StepResult:
+    """The next question not yet answered, or the end of the intake."""
+    names = [name for name, _, _ in STEPS]
+    start = names.index(after) + 1 if after else 0
+    for name, question, buttons in STEPS[start:]:
+        if _needed(name, slots):
+            text = f"{lead}\n\n{question}" if lead else question
+            return StepResult([Outbound(text, buttons)], State("report", name, slots), intent="report")
+    return finish(slots, lead)
+
+
+def _opening(what: str, sig: Signals | None, slots: dict[str, Any]) -> OpenCase:
+    category = slots.get("category") or (sig.category if sig is not None and sig.is_report else "other")
+    slots["category"] = category
+    places = destinations(what)
+    if places:
+        slots["where"] = ", ".join(places)  # told in the report: the intake will not ask again
+    return OpenCase(category=category, priority=priority_for(category, False), emergency=False, summary=what[:500],
+                    intake=_known(slots))
+
+
+def _known(slots: dict[str, Any]) -> dict[str, Any]:
+    """What the case can carry from the start (a licence check may have named the agency)."""
+    return {k: slots[k] for k in ("what", "where", "who") if slots.get(k)}
+
+
+def start(first_text: str | None, sig: Signals | None, slots: dict[str, Any] | None = None) -> StepResult:
+    """Begin a report. A first message that tells the problem opens the case now."""
+    slots = dict(slots or {})
+    if first_text and sig is not None and sig.is_report:
+        slots["what"] = first_text[:2000]
+        opening = _opening(first_text, sig, slots)
+        result = _next(slots, "what", phrases.CASE_OPENED)
+        result.effects.insert(0, opening)
+        return result
+    return _next(slots, None)
+
+
+def step(state: State, text: str, payload: str | None, sig: Signals, contacts: str) -> StepResult:
+    """One answer of the intake: stored on the case at once, then the next question."""
     slots = dict(state.slots)
-    index = next((i for i, s in enumerate(STEPS) if s[0] == state.step), 0)
-    _, _, _, slot = STEPS[index]
-    skipped = payload == "skip" or text.strip().lower() in {"lewati", "skip", "-"}
-    if not skipped:
-        if slot in ("safe_now", "safe_reply", "consent"):
-            slots[slot] = yes_no(payload or text)
-        else:
-            slots[slot] = text[:2000]
-            if slot == "what" and sig.is_report:
-                slots["category"] = sig.category
-    if index + 1 < len(STEPS):
-        return _ask(index + 1, slots)
-    return finish(slots)
+    name = state.step if any(state.step == n for n, _, _ in STEPS) else "what"
+    if payload == "skip" or text.strip().lower() in _SKIP_WORDS:
+        slots[name] = None
+        if name == "what":
+            # nothing told yet: the case still opens, an officer can ask
+            result = _next(slots, name, phrases.CASE_OPENED)
+            result.effects.insert(0, OpenCase(category=slots.get("category") or "other", priority="normal",
+                                              emergency=False, summary=phrases.NOTHING_TOLD, intake=_known(slots)))
+            return result
+        return _next(slots, name)
+    if name == "what":
+        slots["what"] = text[:2000]
+        opening = _opening(text, sig, slots)
+        result = _next(slots, name, phrases.CASE_OPENED)
+        result.effects.insert(0, opening)
+        return result
+    value: Any = yes_no(payload or text) if name in _YES_NO_SLOTS else text[:2000]
+    slots[name] = value
+    effects: list = [UpdateCase({name: value})]
+    lead = ""
+    if name == "safe_now" and value is False:
+        effects.append(EscalateCase("Pelapor menjawab tidak aman saat ini"))
+        lead = phrases.NOT_SAFE_NOW.format(contacts=contacts)
+    result = _next(slots, name, lead)
+    result.effects[:0] = effects
+    return result
 
 
-def finish(slots: dict[str, Any]) -> StepResult:
-    from flows.signals import read
+def finish(slots: dict[str, Any], lead: str = "") -> StepResult:
+    done = phrases.INTAKE_DONE_NO_REPLY if slots.get("safe_reply") is False else phrases.INTAKE_DONE
+    text = f"{lead}\n\n{done}" if lead else done
+    return StepResult([Outbound(text, (phrases.TO_MENU,))], State("case", "open"), intent="report")
 
-    what = slots.get("what") or ""
-    sig = read(" ".join(str(slots.get(k) or "") for k in ("what", "who")))
-    category = slots.get("category") or (sig.category if sig.is_report else "other")
-    emergency = sig.is_emergency or slots.get("safe_now") is False
-    effect = OpenCase(
-        category=category,
-        priority=priority_for(category, emergency),
-        emergency=emergency,
-        summary=what[:500] or "(tidak diisi)",
-        intake={k: slots.get(k) for k in ("what", "where", "who", "safe_now", "safe_reply", "consent")},
-        consent_share=slots.get("consent"),
-        safe_to_reply=slots.get("safe_reply"),
-    )
-    reply = Outbound(phrases.INTAKE_DONE, (phrases.TO_MENU,))
-    return StepResult([reply], State("case", "open"), [effect], intent="report")
+
+def ask_withdraw(state: State) -> StepResult:
+    """"batal" during the intake: the case exists already, so ask before withdrawing it."""
+    slots = dict(state.slots)
+    slots["_resume_step"] = state.step
+    return StepResult([Outbound(phrases.WITHDRAW_Q, (WITHDRAW, CONTINUE))], State("report", "withdraw", slots),
+                      intent="report")
+
+
+def withdraw_answer(state: State, withdraw: bool) -> StepResult:
+    slots = dict(state.slots)
+    resume = slots.pop("_resume_step", "what")
+    if withdraw:
+        return StepResult([Outbound(phrases.WITHDRAWN, (phrases.TO_MENU,))], State(),
+                          [WithdrawCase("dibatalkan pelapor")], intent="report")
+    names = [name for name, _, _ in STEPS]
+    previous = names[names.index(resume) - 1] if resume in names and names.index(resume) > 0 else None
+    return _next(slots, previous)

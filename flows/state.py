@@ -23,6 +23,7 @@ class CaseView:
     number: str
     status: str
     assignee: str | None = None
+    due_at: dt.datetime | None = None  # when an officer is due to answer (the SLA)
 
     @property
     def is_open(self) -> bool:
@@ -54,6 +55,20 @@ class EscalateCase:
     """New danger told in an open case: raise it to emergency and tell the officers."""
 
     summary: str
+
+
+@dataclass(frozen=True)
+class UpdateCase:
+    """An intake answer for the open case, stored as it comes (and in its audit trail)."""
+
+    intake: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WithdrawCase:
+    """The reporter withdrew the open case: it is kept, closed with this reason."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -94,7 +109,7 @@ class EraseMyData:
     """The person asked for their data to be deleted ("hapus data saya") and confirmed it."""
 
 
-Effect = EraseMyData | OpenCase | EscalateCase | RelayToCase | RecordFeedback | RecordUnanswered | RecordRating | AttachEvidence
+Effect = EraseMyData | OpenCase | UpdateCase | WithdrawCase | EscalateCase | RelayToCase | RecordFeedback | RecordUnanswered | RecordRating | AttachEvidence
 
 
 @dataclass

@@ -150,6 +150,24 @@ def escalate_case(session: Session, *, case: Case, sla_minutes: int, detail: str
         add_case_event(session, case_id=case.id, kind="escalated", actor="bot", detail=detail)  # type: ignore[arg-type]
 
 
+def update_intake(session: Session, *, case: Case, answers: dict[str, Any]) -> None:
+    """Store intake answers on the case as they come, each in the audit trail."""
+    case.intake = {**(case.intake or {}), **answers}  # a new dict: the JSON column sees the change
+    if "safe_reply" in answers:
+        case.safe_to_reply = answers["safe_reply"]
+    if "consent" in answers:
+        case.consent_share = answers["consent"]
+    detail = "; ".join(f"{k}: {v}" for k, v in answers.items())
+    add_case_event(session, case_id=case.id, kind="intake", actor="user", detail=detail[:2000])  # type: ignore[arg-type]
+
+
+def close_case(session: Session, *, case: Case, actor: str, reason: str) -> None:
+    """Close an open case for a stated reason (a withdrawn report is kept, closed, with its transcript)."""
+    case.status = "closed"
+    case.resolved_at = utcnow()
+    add_case_event(session, case_id=case.id, kind="status", actor=actor, detail=f"closed: {reason}")  # type: ignore[arg-type]
+
+
 def attach_evidence(session: Session, *, case_id: int, kind: str, ref: str, content_type: str) -> Evidence:
     ev = Evidence(case_id=case_id, kind=kind, ref=ref, content_type=content_type)
     session.add(ev)

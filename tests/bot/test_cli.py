@@ -225,3 +225,36 @@ def test_nlu_train_reports_the_cache_key(monkeypatch, capsys, settings, tmp_path
     code, out, _ = run(monkeypatch, capsys, settings, ["nlu", "train"])
     assert code == 0 and nlu.cache_key() in out
     assert (tmp_path / f"{nlu.cache_key()}.joblib").exists()
+
+
+def test_simulate_and_chat_never_write_into_the_live_queue(monkeypatch, capsys, settings, service) -> None:
+    from storage import repo
+    from storage.db import unit_of_work
+    from storage.models import Case
+
+    code, out, _ = run(monkeypatch, capsys, settings, ["simulate"],
+                       json.dumps({"channel": "telegram", "user": "u1", "turns": ["paspor saya ditahan agen"]}))
+    assert code == 0 and json.loads(out)["cases"]  # the rehearsal opened its case ...
+    with unit_of_work(service.db) as s:
+        assert repo.count(s, Case) == 0  # ... in a scratch database, not in the officers' queue
+
+
+def test_simulate_can_be_pointed_at_a_database(monkeypatch, capsys, settings, service) -> None:
+    from storage import repo
+    from storage.db import unit_of_work
+    from storage.models import Case
+
+    run(monkeypatch, capsys, settings, ["simulate", "--database", settings.database_url],
+        json.dumps({"channel": "telegram", "user": "u1", "turns": ["paspor saya ditahan agen"]}))
+    with unit_of_work(service.db) as s:
+        assert repo.count(s, Case) == 1
+
+
+def test_simulate_reads_the_imported_registry(monkeypatch, capsys, settings, tmp_path) -> None:
+    registry = tmp_path / "reg.csv"
+    registry.write_text(HEADER + "PT Contoh Langit Biru,9/9999/HK.04.01/I/2025,aktif,2030-01-01,Batam,Kepri,\n",
+                        encoding="utf-8")
+    assert run(monkeypatch, capsys, settings, ["agencies", "import", str(registry)])[0] == 0
+    _, out, _ = run(monkeypatch, capsys, settings, ["simulate"], json.dumps(
+        {"channel": "whatsapp", "user": "w", "turns": ["cek PT Contoh Langit Biru"]}))
+    assert "9/9999/HK.04.01/I/2025" in json.loads(out)["replies"][0][0]

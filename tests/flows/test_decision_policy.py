@@ -140,3 +140,14 @@ def test_no_during_an_intake_returns_to_the_intake(ctx: FlowContext) -> None:
     asked = conversation.handle(turn("Johor Bahru", State("report", "where", {"what": "gaji telat"})), c)
     no = conversation.handle(turn("tidak", asked.state), c)
     assert no.state.flow == "report" and no.state.slots["where"] == "Johor Bahru"
+
+
+@pytest.mark.parametrize("step", ["where", "who", "safe_contact"])
+def test_the_models_alone_do_not_escalate_a_short_intake_answer_they_ask(ctx: FlowContext, step: str) -> None:
+    c = with_reading(ctx, reading("report", 0.9, 0.95))
+    state = State("report", step, {"what": "gaji belum dibayar", "category": "wages"})
+    asked = conversation.handle(turn(NEUTRAL, state, CaseView("MC-1", "new")), c)
+    assert asked.replies[0].text.startswith("Apakah Anda dalam bahaya sekarang?")
+    assert not any(isinstance(e, (OpenCase, EscalateCase)) for e in asked.effects)
+    explicit = conversation.handle(turn("saya dikunci di kamar oleh majikan", state, CaseView("MC-1", "new")), c)
+    assert any(isinstance(e, EscalateCase) for e in explicit.effects)  # a danger phrase still escalates at once

@@ -1,0 +1,122 @@
+"""Case first: a report is a case from the message that tells it; the intake only enriches it,
+and nobody writing into an open case is met with silence."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+from sqlmodel import select
+
+from storage.db import unit_of_work
+from storage.models import Case, CaseEvent
+from tests.conftest import Chat
+
+
+def cases(service) -> list[Case]:  # type: ignore[no-untyped-def]
+    with unit_of_work(service.db) as s:
+        return list(s.exec(select(Case)).all())
+
+
+def events(service, case_id: int) -> list[CaseEvent]:  # type: ignore[no-untyped-def]
+    with unit_of_work(service.db) as s:
+        return list(s.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)).all())
+
+
+def test_the_first_message_that_tells_a_problem_opens_the_case(chat: Chat, service) -> None:
+    chat.say("paspor saya ditahan agen di Johor dan gaji dua bulan belum dibayar")
+    [case] = cases(service)
+    assert case.status == "new" and "paspor saya ditahan" in case.summary
+    assert case.number in chat.text()  # the person has the number before any question is answered
+    assert case.intake["where"] == "Malaysia"  # told already: not asked again
+    assert "Di mana" not in chat.text() and "aman saat ini" in chat.text()
+
+
+def test_a_person_who_stops_answering_leaves_a_case_with_the_description(chat: Chat, service) -> None:
+    chat.say("halo")
+    chat.say("3")  # "Laporkan masalah" from the menu
+    chat.say("Majikan tidak membayar gaji saya sejak Agustus")
+    [case] = cases(service)
+    assert "sejak Agustus" in case.intake["what"]
+
+
+def test_each_answer_is_stored_on_the_case_as_it_comes(chat: Chat, service) -> None:
+    chat.say("anak saya di Taiwan sudah sebulan tidak bisa dihubungi")
+    chat.say("ya")  # safe now
+    [case] = cases(service)
+    assert case.intake["safe_now"] is True
+    assert any(e.kind == "intake" and "safe_now" in e.detail for e in events(service, case.id))
+
+
+def test_idle_reset_keeps_the_case_and_later_messages_reach_it(chat: Chat, service) -> None:
+    with time_machine.travel(dt.datetime(2026, 11, 30, 8, 0, tzinfo=dt.UTC), tick=False) as clock:
+        chat.say("agen saya di Batam belum memberangkatkan saya padahal sudah bayar 12 juta")
+        clock.move_to(dt.datetime(2026, 11, 30, 20, 0, tzinfo=dt.UTC))
+        chat.say("ada kabar?")
+    [case] = cases(service)
+    assert case.status == "new"
+    assert "diteruskan ke petugas" in chat.text().lower()
+
+
+def test_not_safe_to_reply_asks_for_a_safer_contact_and_says_how_we_will_reach_them(chat: Chat, service) -> None:
+    chat.say("majikan menyimpan paspor saya di Singapura")
+    chat.say("ya")  # safe now
+    chat.say("tidak")  # safe to reply here: no
+    assert "nomor lain atau waktu yang aman" in chat.text()
+    chat.say("hubungi saya hari Minggu siang")
+    [case] = cases(service)
+    assert case.safe_to_reply is False and "Minggu siang" in case.intake["safe_contact"]
+    chat.say("lewati")  # who
+    chat.say("lewati")  # consent: the intake ends
+    assert "tidak akan mengirim pesan lebih dulu" in chat.text()
+
+
+def test_not_safe_now_makes_the_case_an_emergency(chat: Chat, service) -> None:
+    chat.say("gaji saya tiga bulan belum dibayar majikan di Johor")
+    chat.say("tidak")  # not safe now
+    [case] = cases(service)
+    assert case.priority == "emergency" and case.emergency
+    assert "DARURAT" in chat.text()
+
+
+def test_batal_during_the_intake_asks_and_a_withdrawn_report_is_kept_closed(chat: Chat, service) -> None:
+    chat.say("calo mengambil uang saya 10 juta dan tidak memberangkatkan saya")
+    chat.say("batal")
+    assert "Batalkan laporan" in chat.text()
+    chat.press("Ya, batalkan laporan")
+    [case] = cases(service)
+    assert case.status == "closed"
+    assert any("dibatalkan pelapor" in e.detail for e in events(service, case.id))
+
+
+def test_batal_then_continue_goes_back_to_the_question(chat: Chat, service) -> None:
+    chat.say("calo mengambil uang saya 10 juta dan tidak memberangkatkan saya")
+    question = chat.text().splitlines()[-1]
+    chat.say("batal")
+    chat.press("Tidak, lanjutkan")
+    assert question in chat.text()
+    assert cases(service)[0].status == "new"
+
+
+def test_every_message_into_an_open_case_gets_a_reply_and_danger_escalates(chat: Chat, service) -> None:
+    chat.say("petugas dong")  # a case for a person
+    [case] = cases(service)
+    replies = []
+    for text in ("halo?", "please reply", "majikan memukul saya lagi malam ini"):
+        chat.say(text)
+        replies.append(chat.text())
+    assert all(replies)
+    assert "menu" in replies[0] and "menu" in replies[1]
+    assert "999" in replies[2]  # emergency guidance again
+    [case] = cases(service)
+    assert case.priority == "emergency"
+
+
+def test_tolong_gets_the_safety_question_in_every_state(chat: Chat) -> None:
+    for before in ([], ["1"], ["2"], ["3"], ["gaji saya belum dibayar dua bulan"]):
+        Chat.__init__(chat, chat.service)  # a new person each round
+        for text in before:
+            chat.say(text)
+        chat.say("tolong")
+        assert "Apakah Anda dalam bahaya sekarang?" in chat.text(), before
+        assert "belum bisa menjawab" not in chat.text()
