@@ -82,6 +82,7 @@ def build_context(settings: Settings, today: Callable[[], dt.date] = dt.date.tod
         values=settings.placeholder_values(),
         thresholds=Thresholds(m.answer, m.suggest, m.margin),
         emergency_contacts=tuple(settings.emergency_contacts),
+        contacts_by_place={place: tuple(keys) for place, keys in settings.emergency_contacts_by_place.items()},
         service_name=settings.service.name,
         idle_reset=dt.timedelta(minutes=settings.conversation.idle_reset_minutes),
         today=today,

@@ -173,6 +173,7 @@ class Settings(_Strict):
     office: OfficeSettings
     contacts: dict[str, str]
     emergency_contacts: list[str] = Field(min_length=1)
+    emergency_contacts_by_place: dict[str, list[str]] = {}
     sla_minutes: SlaSettings
     registry: RegistrySettings
     limits: LimitSettings = LimitSettings()
@@ -189,6 +190,10 @@ class Settings(_Strict):
         unknown = [k for k in self.emergency_contacts if k not in self.contacts]
         if unknown:
             raise ValueError(f"emergency_contacts: {', '.join(unknown)} not defined under contacts")
+        for place, keys in self.emergency_contacts_by_place.items():
+            unknown = [k for k in keys if k not in self.contacts]
+            if unknown:
+                raise ValueError(f"emergency_contacts_by_place.{place}: {', '.join(unknown)} not defined under contacts")
         return self
 
     @property

@@ -39,10 +39,15 @@ class FlowContext:
     idle_reset: dt.timedelta = dt.timedelta(hours=4)
     today: Callable[[], dt.date] = dt.date.today
     understanding: Understanding | None = None  # the trained models; rules alone without them
+    contacts_by_place: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def read(self, text: str) -> Signals:
         """What the rules and the models read in a message: once per turn."""
         return read(text, self.understanding)
+
+    def contact_keys(self, place: str | None) -> tuple[str, ...]:
+        """The emergency contacts in the order that fits where the person in danger is."""
+        return self.contacts_by_place.get(place or "") or self.emergency_contacts
 
     def render(self, text: str) -> str:
         return render(text, self.values)

@@ -20,6 +20,7 @@ from flows import faq, licence, phrases, report, router, signals
 from flows.context import FlowContext
 from flows.messages import Outbound
 from flows.state import AttachEvidence, EraseMyData, EscalateCase, OpenCase, RecordRating, RelayToCase, State, StepResult, Turn
+from knowledge.job_offer import destinations
 from knowledge.normalise import normalise
 
 _MENU_WORDS = {"menu", "start", "mulai", "kembali", "menu utama", "main menu", "home", "awal"}
@@ -30,6 +31,14 @@ _ERASE = re.compile(r"\b(hapus|hapuskan|menghapus|delete)\b.{0,20}\b(data|akun|p
 _LICENCE_WORDS = {"cek", "cek izin", "cek pt", "cek perusahaan", "cek agen", "cek p3mi"}
 _THANKS = re.compile(r"\b(terima kasih|thank you|thanks|thx|matur nuwun|suwun|nuhun|makasih)\b")
 ACK_EVERY = dt.timedelta(minutes=10)
+_COUNTRY_CODES = (("+60", "Malaysia"), ("+65", "Singapura"), ("+852", "Hong Kong"), ("+886", "Taiwan"),
+                  ("+62", "Indonesia"))
+_IN_INDONESIA = re.compile(r"\b(indonesia|kampung|desa|batam|tanjung ?pinang|karimun|bintan|sekupang|tanjung balai|"
+                           r"dideportasi|deportasi|pulang ke indonesia|tanah air)\b")
+_RELATIVE = re.compile(r"\b(adik|kakak|suami|istri|anak|ibu|bapak|ayah|teman|keponakan|sepupu|saudara|tetangga|"
+                       r"ipar|mertua|pacar|bojo)( (perempuan|laki laki|kandung|sekamar))? (saya|kami|aku)\b")
+# the writer is in it too: the message starts with "saya ..." or asks help for themself
+_FIRST_PERSON_HARM = re.compile(r"^(saya|aku|kami)\b|\b(tolong|bantu|help) (saya|aku|kami)\b")
 
 
 def main_menu(ctx: FlowContext, text: str | None = None) -> StepResult:
@@ -37,8 +46,30 @@ def main_menu(ctx: FlowContext, text: str | None = None) -> StepResult:
     return StepResult([reply], State(), intent="greeting")
 
 
-def _contacts(ctx: FlowContext) -> str:
-    return phrases.contact_lines(dict(ctx.values.get("contacts", {})), ctx.emergency_contacts)
+def _contacts(ctx: FlowContext, turn: Turn | None = None, text: str = "") -> str:
+    """The emergency contacts, those for where the person in danger is first."""
+    place = place_of(turn, text) if turn is not None else None
+    return phrases.contact_lines(dict(ctx.values.get("contacts", {})), ctx.contact_keys(place))
+
+
+def place_of(turn: Turn, text: str) -> str | None:
+    """Where the person in danger is: a country named in the message or the report, a Kepri port
+    or Indonesia named without a foreign country, else the country of the WhatsApp number."""
+    told = " ".join((text, str(turn.state.slots.get("where") or ""), str(turn.state.slots.get("what") or "")))
+    named = destinations(told)
+    if named:
+        return named[0]
+    if _IN_INDONESIA.search(normalise(told)):
+        return "Indonesia"
+    if turn.inbound.channel == "whatsapp":
+        return next((country for code, country in _COUNTRY_CODES if turn.inbound.user_ref.startswith(code)), None)
+    return None
+
+
+def about_someone_else(text: str) -> bool:
+    """A report told about a relative or friend: the reply speaks to the reporter."""
+    norm = normalise(text)
+    return bool(_RELATIVE.search(norm)) and not _FIRST_PERSON_HARM.search(norm)
 
 
 def _button_payload(text: str, state: State) -> str | None:
@@ -53,13 +84,15 @@ def _button_payload(text: str, state: State) -> str | None:
 
 def emergency(turn: Turn, sig: signals.Signals, ctx: FlowContext, text: str | None = None) -> StepResult:
     text = turn.inbound.text if text is None else text
+    contacts = _contacts(ctx, turn, text)
     if turn.case is not None and turn.case.is_open:
-        reply = Outbound(phrases.EMERGENCY_AGAIN.format(case_number=turn.case.number, contacts=_contacts(ctx)))
+        reply = Outbound(phrases.EMERGENCY_AGAIN.format(case_number=turn.case.number, contacts=contacts))
         return StepResult([reply], State("case", "open"), [EscalateCase(text[:500]), RelayToCase(text)],
                           intent="report")
     effect = OpenCase(category=sig.category, priority="emergency", emergency=True, summary=text[:500],
                       intake={"what": text[:2000]})
-    reply = Outbound(phrases.EMERGENCY.format(contacts=_contacts(ctx), case_number="{case_number}"))
+    template = phrases.EMERGENCY_OTHER if about_someone_else(text) else phrases.EMERGENCY
+    reply = Outbound(template.format(contacts=contacts, case_number="{case_number}"))
     return StepResult([reply], State("case", "open"), [effect], intent="report")
 
 
@@ -71,7 +104,8 @@ def safety_question(turn: Turn, ctx: FlowContext) -> StepResult:
     effects: list = []
     if turn.case is not None and turn.case.is_open:
         effects.append(RelayToCase(turn.inbound.text))  # the officer sees it whatever the answer
-    reply = Outbound(phrases.SAFETY_QUESTION.format(contacts=_contacts(ctx)), (phrases.SAFETY_YES, phrases.SAFETY_NO))
+    reply = Outbound(phrases.SAFETY_QUESTION.format(contacts=_contacts(ctx, turn, turn.inbound.text)),
+                     (phrases.SAFETY_YES, phrases.SAFETY_NO))
     slots = {"text": turn.inbound.text[:2000], "resume": resume}
     return StepResult([reply], State("safety", "ask", slots), effects, intent="report")
 
@@ -94,7 +128,7 @@ def open_human_case(turn: Turn, ctx: FlowContext) -> StepResult:
         return relay(turn)
     effect = OpenCase(category="other", priority="normal", emergency=False,
                       summary=turn.inbound.text[:500] or "Minta bicara dengan petugas", intake={"what": turn.inbound.text})
-    reply = Outbound(phrases.HUMAN_QUEUED.format(case_number="{case_number}", contacts=_contacts(ctx)))
+    reply = Outbound(phrases.HUMAN_QUEUED.format(case_number="{case_number}", contacts=_contacts(ctx, turn, turn.inbound.text)))
     return StepResult([reply], State("case", "open"), [effect], intent="human")
 
 
@@ -222,7 +256,7 @@ def _step(turn: Turn, ctx: FlowContext, ask_safety: bool = True) -> StepResult:
     if state.flow == "rating" and norm.isdigit() and 1 <= int(norm) <= 5:
         return rating(turn, int(norm))
     if state.flow == "report":
-        return report.step(state, text, payload, sig, _contacts(ctx))
+        return report.step(state, text, payload, sig, _contacts(ctx, turn, text))
     if not text and evidence:
         return report.start(None, None)
     if state.flow == "faq" and state.step == "ask" and norm:

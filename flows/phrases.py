@@ -70,6 +70,12 @@ SAFETY_QUESTION = (
 )
 SAFETY_YES = Button("Ya, saya dalam bahaya sekarang", "safety:yes")
 SAFETY_NO = Button("Tidak, saya mau bertanya", "safety:no")
+EMERGENCY_OTHER = (
+    "Terima kasih sudah melapor. Keselamatan orang yang Anda laporkan yang utama.\n"
+    "Jika dia dalam bahaya sekarang, segera hubungi (atau minta dia menghubungi):\n{contacts}\n\n"
+    "Laporan ini kami catat sebagai DARURAT dengan nomor {case_number}. Petugas akan menghubungi Anda di chat ini.\n"
+    "Jika bisa, kirim: di mana dia sekarang (negara, kota, alamat), nama majikan/agen, dan nomor yang bisa dihubungi."
+)
 EMERGENCY_AGAIN = (
     "Pesan darurat Anda sudah kami teruskan ke petugas (laporan {case_number}). "
     "Jika Anda dalam bahaya, hubungi:\n{contacts}"

@@ -120,3 +120,18 @@ def test_tolong_gets_the_safety_question_in_every_state(chat: Chat) -> None:
         chat.say("tolong")
         assert "Apakah Anda dalam bahaya sekarang?" in chat.text(), before
         assert "belum bisa menjawab" not in chat.text()
+
+
+def test_emergency_numbers_fit_where_the_person_in_danger_is(service) -> None:
+    taiwan = Chat(service, channel="whatsapp", user="+6281234567890")
+    taiwan.say("suami saya dipukuli kapten kapal di Taiwan sampai berdarah")
+    assert taiwan.text().index("1955") < taiwan.text().index("KDEI")
+    assert "999 (polisi/ambulans/pemadam, Malaysia)" not in taiwan.text()
+    assert "orang yang Anda laporkan" in taiwan.text()  # told to the reporter, not to the one in danger
+    home = Chat(service, channel="whatsapp", user="+6281299990000")
+    home.say("saya dideportasi dan sekarang terlantar di pelabuhan Tanjung Pinang, dipukul petugas penampungan")
+    assert "0800-1000" in home.text()
+    by_number = Chat(service, channel="whatsapp", user="+6591234567")
+    by_number.say("tolong saya dikunci di kamar oleh majikan")
+    assert "995 (ambulans/pemadam, Singapura)" in by_number.text()
+    assert "Malaysia" not in by_number.text()
