@@ -92,7 +92,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
 
     from bot import metrics, webchat
 
-    app.include_router(webchat.router)
+    webchat.install(app)
     metrics.install(app)
 
     from bot import console

@@ -24,6 +24,7 @@ from knowledge.job_offer import destinations
 from knowledge.normalise import normalise
 
 _MENU_WORDS = {"menu", "start", "mulai", "kembali", "menu utama", "main menu", "home", "awal"}
+_MENU_PAYLOADS = {"menu", phrases.MENU_FAQ, phrases.MENU_LICENCE, phrases.MENU_REPORT, phrases.MENU_HUMAN}
 _CANCEL_WORDS = {"batal", "batalkan", "cancel", "stop", "berhenti", "keluar"}
 _STATUS = re.compile(r"^(status|cek status|status laporan|status kasus|laporan saya|bagaimana laporan saya)\b")
 _REPORT_WORDS = {"lapor", "laporan", "melapor", "mau lapor", "ingin melapor", "buat laporan", "minta tolong", "tolong"}
@@ -31,6 +32,7 @@ _ERASE = re.compile(r"\b(hapus|hapuskan|menghapus|delete)\b.{0,20}\b(data|akun|p
 _LICENCE_WORDS = {"cek", "cek izin", "cek pt", "cek perusahaan", "cek agen", "cek p3mi"}
 _THANKS = re.compile(r"\b(terima kasih|thank you|thanks|thx|matur nuwun|suwun|nuhun|makasih)\b")
 ACK_EVERY = dt.timedelta(minutes=10)
+OUT_OF_SCOPE_SURE = 0.6
 _COUNTRY_CODES = (("+60", "Malaysia"), ("+65", "Singapura"), ("+852", "Hong Kong"), ("+886", "Taiwan"),
                   ("+62", "Indonesia"))
 _IN_INDONESIA = re.compile(r"\b(indonesia|kampung|desa|batam|tanjung ?pinang|karimun|bintan|sekupang|tanjung balai|"
@@ -72,13 +74,25 @@ def about_someone_else(text: str) -> bool:
     return bool(_RELATIVE.search(norm)) and not _FIRST_PERSON_HARM.search(norm)
 
 
+def as_seen(text: str, slots: dict) -> str:
+    """What a message meant to the person, for the transcript: a pressed or numbered button is
+    shown by its label ("2 (Cek izin perusahaan)"), not by its internal code."""
+    offered: list[str] = slots.get("_buttons") or []
+    labels: list[str] = slots.get("_labels") or []
+    payload = _button_payload(text, State(slots=slots))
+    if payload is None or payload not in offered or len(labels) != len(offered):
+        return text
+    label = labels[offered.index(payload)]
+    return label if text.strip() == payload else f"{text.strip()} ({label})"
+
+
 def _button_payload(text: str, state: State) -> str | None:
     offered: list[str] = state.slots.get("_buttons") or []
     t = text.strip().rstrip(".")
-    if t.isdigit() and 1 <= int(t) <= len(offered):
+    if t.isascii() and t.isdigit() and 1 <= int(t) <= len(offered):  # "²" is a digit to Python, not a number
         return offered[int(t) - 1]
-    if t in offered:  # Telegram callback data and web buttons come back as the payload itself
-        return t
+    if t in offered or t in _MENU_PAYLOADS:  # Telegram callback data and web buttons come back as the payload
+        return t  # the main menu's buttons work in any state: a page or chat may show them from long ago
     return None
 
 
@@ -87,7 +101,8 @@ def emergency(turn: Turn, sig: signals.Signals, ctx: FlowContext, text: str | No
     contacts = _contacts(ctx, turn, text)
     if turn.case is not None and turn.case.is_open:
         reply = Outbound(phrases.EMERGENCY_AGAIN.format(case_number=turn.case.number, contacts=contacts))
-        return StepResult([reply], State("case", "open"), [EscalateCase(text[:500]), RelayToCase(text)],
+        upward = sig.category if report.more_serious(sig.category, turn.case.category) else None
+        return StepResult([reply], State("case", "open"), [EscalateCase(text[:500], upward), RelayToCase(text)],
                           intent="report")
     effect = OpenCase(category=sig.category, priority="emergency", emergency=True, summary=text[:500],
                       intake={"what": text[:2000]})
@@ -262,9 +277,12 @@ def _step(turn: Turn, ctx: FlowContext, ask_safety: bool = True) -> StepResult:
     if state.flow == "faq" and state.step == "ask" and norm:
         route = router.classify(text, ctx, sig)
         if route.intent in ("faq", "out_of_scope"):
-            # the person chose "ask about procedures": the topic is in scope, only confidence counts
+            # the person chose "ask about procedures": a question the models are unsure about is given
+            # the benefit of the doubt, one they clearly place elsewhere is not
             hits = list(route.hits)
-            intent = "faq" if hits and hits[0].confidence >= ctx.thresholds.suggest else "out_of_scope"
+            sure_elsewhere = route.intent == "out_of_scope" and route.confidence >= OUT_OF_SCOPE_SURE
+            intent = "faq" if hits and hits[0].confidence >= ctx.thresholds.suggest and not sure_elsewhere \
+                else "out_of_scope"
             return faq.respond(text, intent, hits, ctx)
     if state.flow == "licence" and state.step == "ask" and norm:
         return licence.check(text, ctx)
@@ -287,8 +305,9 @@ def handle(turn: Turn, ctx: FlowContext) -> StepResult:
     for m in turn.inbound.media:
         result.effects.append(AttachEvidence(m.kind, m.ref, m.content_type))
     # remember what was offered, so "2" next turn means the second button
-    offered = [b.payload for b in result.replies[-1].buttons] if result.replies else []
-    result.state.slots["_buttons"] = offered
+    buttons = result.replies[-1].buttons if result.replies else ()
+    result.state.slots["_buttons"] = [b.payload for b in buttons]
+    result.state.slots["_labels"] = [b.label for b in buttons]
     result.state.slots["_at"] = turn.now.isoformat()
     return result
 

@@ -102,14 +102,14 @@ class Engine:
                 return Handled(duplicate=True)
             conv = repo.conversation_of(s, contact_id=contact.id)  # type: ignore[arg-type]
             media = [{"kind": m.kind, "ref": m.ref, "content_type": m.content_type} for m in inbound.media]
-            repo.insert_inbound(s, conversation_id=conv.id, text=inbound.text, dedupe_key=dedupe_key,  # type: ignore[arg-type]
-                                media=media)
+            repo.insert_inbound(s, conversation_id=conv.id, text=conversation.as_seen(inbound.text, conv.slots or {}),  # type: ignore[arg-type]
+                                dedupe_key=dedupe_key, media=media)
             previous_inbound_at = contact.last_inbound_at
             contact.last_inbound_at = inbound.received_at.astimezone(dt.UTC)
             case = repo.latest_case(s, contact_id=contact.id)  # type: ignore[arg-type]
             view = CaseView(case.number, case.status,
                             repo.officer_name(s, case.assignee_id) if case.assignee_id else None,
-                            _aware(case.sla_due_at)) if case else None
+                            _aware(case.sla_due_at), case.category) if case else None
             turn = Turn(inbound, State(conv.flow, conv.step, dict(conv.slots or {})), view, utcnow())
             try:
                 if self._flooding(s, conv.id, turn):  # type: ignore[arg-type]
@@ -180,7 +180,8 @@ class Engine:
             elif isinstance(effect, WithdrawCase) and case is not None and case.status in repo.OPEN_STATUSES:
                 repo.close_case(s, case=case, actor="user", reason=effect.reason)
             elif isinstance(effect, EscalateCase) and case is not None:
-                repo.escalate_case(s, case=case, sla_minutes=self.sla_minutes["emergency"], detail=effect.summary)
+                repo.escalate_case(s, case=case, sla_minutes=self.sla_minutes["emergency"], detail=effect.summary,
+                                   category=effect.category)
             elif isinstance(effect, RelayToCase) and case is not None:
                 if case.status == "waiting":
                     case.status = "claimed" if case.assignee_id else "new"

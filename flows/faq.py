@@ -18,9 +18,11 @@ def answer(entry: Entry, ctx: FlowContext) -> StepResult:
     return StepResult([Outbound(text, buttons)], State("faq", "answered", {"entry_id": entry.id}), intent="faq")
 
 
-def suggest(hits: list[Hit]) -> StepResult:
+def suggest(text: str, hits: list[Hit]) -> StepResult:
     buttons = tuple(Button(h.entry.question, f"faq:{h.entry.id}") for h in hits[:3]) + (phrases.NONE_OF_THESE,)
-    return StepResult([Outbound(phrases.DID_YOU_MEAN, buttons)], State("faq", "suggested"), intent="faq")
+    # the question is kept: "none of these" records it for the curators, not the button's code
+    return StepResult([Outbound(phrases.DID_YOU_MEAN, buttons)], State("faq", "suggested", {"question": text[:500]}),
+                      intent="faq")
 
 
 def cannot_answer(text: str, hits: list[Hit]) -> StepResult:
@@ -39,7 +41,7 @@ def respond(text: str, intent: str, hits: list[Hit], ctx: FlowContext) -> StepRe
             return answer(top.entry, ctx)
         close = [h for h in hits if h.confidence >= ctx.thresholds.suggest]
         if close:
-            return suggest(close)
+            return suggest(text, close)
     return cannot_answer(text, hits)
 
 

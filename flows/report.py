@@ -32,6 +32,15 @@ WITHDRAW = Button("Ya, batalkan laporan", "report:withdraw")
 CONTINUE = Button("Tidak, lanjutkan", "report:continue")
 
 
+# Case categories from the most to the least serious: a case's category only ever moves up.
+SEVERITY = ("trafficking", "violence", "stranded", "passport", "lost_contact", "wages", "illegal_recruiter", "other")
+
+
+def more_serious(new: str, current: str) -> bool:
+    rank = {c: i for i, c in enumerate(SEVERITY)}
+    return rank.get(new, len(SEVERITY)) < rank.get(current, len(SEVERITY))
+
+
 def priority_for(category: str, emergency: bool) -> str:
     if emergency:
         return "emergency"

@@ -24,6 +24,7 @@ class CaseView:
     status: str
     assignee: str | None = None
     due_at: dt.datetime | None = None  # when an officer is due to answer (the SLA)
+    category: str = "other"
 
     @property
     def is_open(self) -> bool:
@@ -52,9 +53,11 @@ class OpenCase:
 
 @dataclass(frozen=True)
 class EscalateCase:
-    """New danger told in an open case: raise it to emergency and tell the officers."""
+    """New danger told in an open case: raise it to emergency and tell the officers; `category`
+    when what was told now is more serious than the case's category (never downward)."""
 
     summary: str
+    category: str | None = None
 
 
 @dataclass(frozen=True)

@@ -143,11 +143,22 @@ def open_case(session: Session, *, contact_id: int, conversation_id: int, catego
     return case
 
 
-def escalate_case(session: Session, *, case: Case, sla_minutes: int, detail: str) -> None:
+def escalate_case(session: Session, *, case: Case, sla_minutes: int, detail: str, category: str | None = None) -> None:
+    """Raise an open case to emergency for what was told now; the summary and, when more serious,
+    the category follow it (the earlier ones stay in the audit trail)."""
     if case.priority != "emergency":
         case.priority, case.priority_rank, case.emergency = "emergency", 0, True
-        case.sla_due_at = min(case.sla_due_at, utcnow() + dt.timedelta(minutes=sla_minutes))
+        case.sla_due_at = min(_aware(case.sla_due_at), utcnow() + dt.timedelta(minutes=sla_minutes))
         add_case_event(session, case_id=case.id, kind="escalated", actor="bot", detail=detail)  # type: ignore[arg-type]
+        case.summary = f"DARURAT: {detail}\n(sebelumnya: {case.summary})"[:2000]
+    if category and category != case.category:
+        add_case_event(session, case_id=case.id, kind="category", actor="bot",  # type: ignore[arg-type]
+                       detail=f"{case.category} -> {category}")
+        case.category = category
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite hands times back naive
 
 
 def update_intake(session: Session, *, case: Case, answers: dict[str, Any]) -> None:

@@ -25,7 +25,8 @@ def trail(html: str) -> list[str]:
 
 def test_officer_claims_and_answers_a_web_chat_report(client) -> None:
     add_staff(client.app.state.service, "ani")
-    web_report(client, text="saya mau bicara dengan petugas", session="sess-other-001")  # an ordinary case first
+    with TestClient(client.app) as other:  # another person (their own browser) with an ordinary case first
+        web_report(other, text="saya mau bicara dengan petugas")
     first = web_report(client, text=LOCKED_IN, session=SESSION)
     assert "DARURAT" in first["replies"][0]["text"]
     seen_ids = [m["id"] for m in client.get("/try/api/messages", params={"session": SESSION}).json()["messages"]]

@@ -135,3 +135,36 @@ def test_emergency_numbers_fit_where_the_person_in_danger_is(service) -> None:
     by_number.say("tolong saya dikunci di kamar oleh majikan")
     assert "995 (ambulans/pemadam, Singapura)" in by_number.text()
     assert "Malaysia" not in by_number.text()
+
+
+def test_the_transcript_shows_the_label_of_a_pressed_button(chat: Chat, service) -> None:
+    from storage.models import MessageLog
+
+    chat.say("halo")
+    chat.say("2")  # typed number
+    chat.say("menu")
+    chat.say("menu:faq")  # a Telegram button press arrives as its payload
+    with unit_of_work(service.db) as s:
+        texts = [m.text for m in s.exec(select(MessageLog).where(MessageLog.direction == "in").order_by(MessageLog.id))]
+    assert texts[1] == "2 (Cek izin perusahaan (P3MI))"
+    assert texts[3] == "Tanya prosedur kerja ke luar negeri"
+
+
+def test_none_of_these_records_the_question_for_the_curators(chat: Chat, service) -> None:
+    from flows import faq, phrases
+    from storage.models import UnansweredQuestion
+
+    step = faq.suggest("apa bedanya job order dan demand letter", [])
+    assert step.state.slots["question"] == "apa bedanya job order dan demand letter"
+    assert step.replies[0].buttons[-1] == phrases.NONE_OF_THESE
+
+
+def test_a_later_danger_message_raises_the_case_category_and_summary(chat: Chat, service) -> None:
+    chat.say("gaji saya dua bulan belum dibayar majikan di Johor")
+    for _ in range(6):
+        chat.say("lewati")
+    chat.say("majikan memukul saya tadi malam sampai berdarah")
+    [case] = cases(service)
+    assert case.priority == "emergency" and case.category == "violence"
+    assert "memukul saya" in case.summary and "gaji saya" in case.summary
+    assert any(e.kind == "category" and "wages -> violence" in e.detail for e in events(service, case.id))
