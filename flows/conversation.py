@@ -19,7 +19,8 @@ import re
 from flows import faq, licence, phrases, report, router, signals
 from flows.context import FlowContext
 from flows.messages import Outbound
-from flows.state import AttachEvidence, EraseMyData, EscalateCase, OpenCase, RecordRating, RelayToCase, State, StepResult, Turn
+from flows.state import (AttachEvidence, EraseMyData, EscalateCase, OpenCase, RecordRating, RelayToCase, State,
+                         StepResult, Turn, WithdrawCase)
 from knowledge.job_offer import destinations
 from knowledge.normalise import normalise
 
@@ -201,11 +202,16 @@ def _by_payload(payload: str, turn: Turn, ctx: FlowContext, sig: signals.Signals
         return StepResult([Outbound(phrases.ASK_AGENCY, (phrases.TO_MENU,))], State("licence", "ask"),
                           intent="licence_check")
     if payload in (phrases.MENU_REPORT, "licence:report"):
-        if turn.case is not None and turn.case.is_open:
-            return status(turn)
         prefilled = ({"category": "illegal_recruiter", "who": turn.state.slots.get("query", "")}
                      if payload == "licence:report" else {})
+        if turn.case is not None and turn.case.is_open:
+            return report.same_or_new(turn.case.number, prefilled)  # one person may have several problems
         return report.start(None, None, prefilled)
+    if payload == "report:same" and turn.case is not None and turn.case.is_open:
+        return StepResult([Outbound(phrases.WRITE_TO_CASE.format(case_number=turn.case.number))],
+                          State("case", "open"), intent="report")
+    if payload == "report:new":
+        return report.start(None, None, {**turn.state.slots.get("prefilled", {}), "_separate": True})
     if payload == phrases.MENU_HUMAN:
         return open_human_case(turn, ctx)
     if payload.startswith("faq:"):
@@ -270,6 +276,14 @@ def _step(turn: Turn, ctx: FlowContext, ask_safety: bool = True) -> StepResult:
         return relay(turn)
     if state.flow == "rating" and norm.isdigit() and 1 <= int(norm) <= 5:
         return rating(turn, int(norm))
+    if state.flow == "report" and state.step == "same_or_new" and turn.case is not None and turn.case.is_open:
+        return relay(turn)  # typed on instead of choosing: more about the open case
+    if state.flow == "report" and report.only_asking(norm):
+        # "aku gk mau lapor, cm nanya": the case opened by the misunderstanding is withdrawn, the question answered
+        withdrawn = [WithdrawCase("bukan laporan")] if "what" in state.slots else []
+        answered = route_free_text(Turn(turn.inbound, State(), None, turn.now), ctx, sig)
+        answered.effects[:0] = withdrawn
+        return answered
     if state.flow == "report":
         return report.step(state, text, payload, sig, _contacts(ctx, turn, text))
     if not text and evidence:
@@ -287,7 +301,7 @@ def _step(turn: Turn, ctx: FlowContext, ask_safety: bool = True) -> StepResult:
     if state.flow == "licence" and state.step == "ask" and norm:
         return licence.check(text, ctx)
     if norm in _REPORT_WORDS:
-        return report.start(None, None)
+        return _by_payload(phrases.MENU_REPORT, turn, ctx, sig)  # type: ignore[return-value]
     if norm in _LICENCE_WORDS:
         return _by_payload(phrases.MENU_LICENCE, turn, ctx, sig)  # type: ignore[return-value]
     return route_free_text(turn, ctx, sig)

@@ -162,8 +162,8 @@ class Engine:
         opened = False
         for effect in step.effects:
             if isinstance(effect, OpenCase):
-                if case is not None and case.status in repo.OPEN_STATUSES:
-                    # one open case per person: a new report joins it
+                if case is not None and case.status in repo.OPEN_STATUSES and not effect.separate:
+                    # the same matter told again joins the open case
                     repo.add_case_event(s, case_id=case.id, kind="message", actor="user", detail=effect.summary)
                     if effect.emergency:
                         repo.escalate_case(s, case=case, sla_minutes=self.sla_minutes["emergency"],

@@ -110,6 +110,8 @@ INTAKE_DONE_NO_REPLY = (
     "Karena membalas ke akun ini tidak aman, petugas tidak akan mengirim pesan lebih dulu: "
     "petugas menghubungi lewat kontak/waktu yang Anda tulis, atau membalas saat Anda menulis di sini."
 )
+SAME_OR_NEW = "Anda masih punya laporan {case_number} yang sedang ditangani. Apakah ini masalah yang sama?"
+WRITE_TO_CASE = "Silakan tulis tambahan informasinya di sini; pesan Anda diteruskan ke petugas laporan {case_number}."
 WITHDRAW_Q = "Laporan {case_number} sudah tercatat. Batalkan laporan ini?"
 WITHDRAWN = "Baik, laporan {case_number} dibatalkan dan tidak diproses. Anda bisa melapor lagi kapan saja."
 HUMAN_QUEUED = (

@@ -4,6 +4,7 @@ stored as it comes. Every question can be skipped, and one already answered is n
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flows import phrases
@@ -28,6 +29,10 @@ _YES = {"yes", "ya", "iya", "aman", "boleh", "setuju", "oke", "y", "yup", "bisa"
 _NO = {"no", "tidak", "tidak aman", "jangan", "tidak boleh", "n", "belum"}
 _SKIP_WORDS = {"lewati", "skip", "-"}
 HIGH_CATEGORIES = {"trafficking", "violence", "passport", "lost_contact", "stranded"}
+SAME = Button("Ya, masalah yang sama", "report:same")
+NEW = Button("Bukan, masalah lain", "report:new")
+_ONLY_ASKING = re.compile(r"\b((cuma|cuman|hanya|sekedar|sekadar|just) (mau |ingin |pengen )?(tanya|bertanya|nanya|menanyakan)|"
+                          r"(tidak|bukan) (mau |ingin |pengen )?(lapor|melapor|laporan|bikin laporan))\b")
 WITHDRAW = Button("Ya, batalkan laporan", "report:withdraw")
 CONTINUE = Button("Tidak, lanjutkan", "report:continue")
 
@@ -75,6 +80,17 @@ def _next(slots: dict[str, Any], after: str | None, lead: str = "") -> StepResul
     return finish(slots, lead)
 
 
+def only_asking(norm: str) -> bool:
+    """ "aku gk mau lapor, cm nanya": the person wants an answer, not a report."""
+    return bool(_ONLY_ASKING.search(norm))
+
+
+def same_or_new(case_number: str, prefilled: dict[str, Any]) -> StepResult:
+    """A person with an open case asks to report: the same matter, or another problem (a new case)."""
+    return StepResult([Outbound(phrases.SAME_OR_NEW.format(case_number=case_number), (SAME, NEW))],
+                      State("report", "same_or_new", {"prefilled": prefilled}), intent="report")
+
+
 def _opening(what: str, sig: Signals | None, slots: dict[str, Any]) -> OpenCase:
     category = slots.get("category") or (sig.category if sig is not None and sig.is_report else "other")
     slots["category"] = category
@@ -82,7 +98,7 @@ def _opening(what: str, sig: Signals | None, slots: dict[str, Any]) -> OpenCase:
     if places:
         slots["where"] = ", ".join(places)  # told in the report: the intake will not ask again
     return OpenCase(category=category, priority=priority_for(category, False), emergency=False, summary=what[:500],
-                    intake=_known(slots))
+                    intake=_known(slots), separate=bool(slots.get("_separate")))
 
 
 def _known(slots: dict[str, Any]) -> dict[str, Any]:
@@ -112,7 +128,8 @@ def step(state: State, text: str, payload: str | None, sig: Signals, contacts: s
             # nothing told yet: the case still opens, an officer can ask
             result = _next(slots, name, phrases.CASE_OPENED)
             result.effects.insert(0, OpenCase(category=slots.get("category") or "other", priority="normal",
-                                              emergency=False, summary=phrases.NOTHING_TOLD, intake=_known(slots)))
+                                              emergency=False, summary=phrases.NOTHING_TOLD, intake=_known(slots),
+                                              separate=bool(slots.get("_separate"))))
             return result
         return _next(slots, name)
     if name == "what":

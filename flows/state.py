@@ -49,6 +49,7 @@ class OpenCase:
     intake: dict[str, Any] = field(default_factory=dict)
     consent_share: bool | None = None
     safe_to_reply: bool | None = None
+    separate: bool = False  # another problem of a person with an open case: a case of its own
 
 
 @dataclass(frozen=True)

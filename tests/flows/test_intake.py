@@ -168,3 +168,37 @@ def test_a_later_danger_message_raises_the_case_category_and_summary(chat: Chat,
     assert case.priority == "emergency" and case.category == "violence"
     assert "memukul saya" in case.summary and "gaji saya" in case.summary
     assert any(e.kind == "category" and "wages -> violence" in e.detail for e in events(service, case.id))
+
+
+def test_a_person_with_an_open_case_can_report_another_problem(chat: Chat, service) -> None:
+    chat.say("paspor saya ditahan agen di Johor")
+    for _ in range(6):
+        chat.say("lewati")
+    chat.say("menu")
+    chat.say("3")  # "Laporkan masalah" again
+    assert "masalah yang sama" in chat.text()
+    chat.press("Bukan, masalah lain")
+    chat.say("gaji adik saya di Taiwan tiga bulan belum dibayar")
+    first, second = sorted(cases(service), key=lambda c: c.id)
+    assert first.contact_id == second.contact_id and first.number != second.number
+    assert "gaji adik saya" in second.summary and "paspor" in first.summary
+
+
+def test_the_same_matter_goes_to_the_open_case(chat: Chat, service) -> None:
+    chat.say("paspor saya ditahan agen di Johor")
+    chat.say("menu")
+    chat.say("3")
+    chat.press("Ya, masalah yang sama")
+    chat.say("agennya namanya PT Contoh Bahari")
+    assert len(cases(service)) == 1
+    assert "diteruskan" in chat.text()
+
+
+def test_only_asking_withdraws_the_case_and_answers_the_question(chat: Chat, service) -> None:
+    chat.say("majikan saya tidak kasih libur sudah tiga bulan")
+    [case] = cases(service)
+    chat.say("aku gk mau lapor, cm nanya PMI berhak libur berapa hari?")
+    [case] = cases(service)
+    assert case.status == "closed"
+    assert any("bukan laporan" in e.detail for e in events(service, case.id))
+    assert "Apakah jawaban ini membantu?" in chat.text() or "salah satu pertanyaan" in chat.text()
