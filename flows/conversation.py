@@ -22,6 +22,7 @@ from flows.messages import Outbound
 from flows.state import (AttachEvidence, EraseMyData, EscalateCase, OpenCase, RecordRating, RelayToCase, State,
                          StepResult, Turn, WithdrawCase)
 from knowledge.job_offer import destinations
+from knowledge.language import is_english
 from knowledge.normalise import normalise
 
 _MENU_WORDS = {"menu", "start", "mulai", "kembali", "menu utama", "main menu", "home", "awal"}
@@ -101,13 +102,14 @@ def emergency(turn: Turn, sig: signals.Signals, ctx: FlowContext, text: str | No
     text = turn.inbound.text if text is None else text
     contacts = _contacts(ctx, turn, text)
     if turn.case is not None and turn.case.is_open:
-        reply = Outbound(phrases.EMERGENCY_AGAIN.format(case_number=turn.case.number, contacts=contacts))
+        reply = Outbound(phrases.t("EMERGENCY_AGAIN", _lang(turn)).format(case_number=turn.case.number,
+                                                                          contacts=contacts))
         upward = sig.category if report.more_serious(sig.category, turn.case.category) else None
         return StepResult([reply], State("case", "open"), [EscalateCase(text[:500], upward), RelayToCase(text)],
                           intent="report")
     effect = OpenCase(category=sig.category, priority="emergency", emergency=True, summary=text[:500],
                       intake={"what": text[:2000]})
-    template = phrases.EMERGENCY_OTHER if about_someone_else(text) else phrases.EMERGENCY
+    template = phrases.t("EMERGENCY_OTHER" if about_someone_else(text) else "EMERGENCY", _lang(turn))
     reply = Outbound(template.format(contacts=contacts, case_number="{case_number}"))
     return StepResult([reply], State("case", "open"), [effect], intent="report")
 
@@ -120,8 +122,8 @@ def safety_question(turn: Turn, ctx: FlowContext) -> StepResult:
     effects: list = []
     if turn.case is not None and turn.case.is_open:
         effects.append(RelayToCase(turn.inbound.text))  # the officer sees it whatever the answer
-    reply = Outbound(phrases.SAFETY_QUESTION.format(contacts=_contacts(ctx, turn, turn.inbound.text)),
-                     (phrases.SAFETY_YES, phrases.SAFETY_NO))
+    reply = Outbound(phrases.t("SAFETY_QUESTION", _lang(turn)).format(contacts=_contacts(ctx, turn, turn.inbound.text)),
+                     phrases.buttons((phrases.SAFETY_YES, phrases.SAFETY_NO), _lang(turn)))
     slots = {"text": turn.inbound.text[:2000], "resume": resume}
     return StepResult([reply], State("safety", "ask", slots), effects, intent="report")
 
@@ -130,7 +132,8 @@ def safety_answer(turn: Turn, ctx: FlowContext, in_danger: bool | None) -> StepR
     """The answer to the safety question: an emergency, or the held message handled as usual."""
     held = str(turn.state.slots.get("text", ""))
     resume = turn.state.slots.get("resume") or {}
-    previous = State(resume.get("flow", "menu"), resume.get("step", "start"), dict(resume.get("slots") or {}))
+    previous = State(resume.get("flow", "menu"), resume.get("step", "start"),
+                     {**(resume.get("slots") or {}), "_lang": _lang(turn)})
     if in_danger:
         return emergency(Turn(turn.inbound, previous, turn.case, turn.now), ctx.read(held), ctx, text=held)
     if in_danger is None:  # not an answer but a new message: handle that one
@@ -144,7 +147,8 @@ def open_human_case(turn: Turn, ctx: FlowContext) -> StepResult:
         return relay(turn)
     effect = OpenCase(category="other", priority="normal", emergency=False,
                       summary=turn.inbound.text[:500] or "Minta bicara dengan petugas", intake={"what": turn.inbound.text})
-    reply = Outbound(phrases.HUMAN_QUEUED.format(case_number="{case_number}", contacts=_contacts(ctx, turn, turn.inbound.text)))
+    reply = Outbound(phrases.t("HUMAN_QUEUED", _lang(turn)).format(case_number="{case_number}",
+                                                                   contacts=_contacts(ctx, turn, turn.inbound.text)))
     return StepResult([reply], State("case", "open"), [effect], intent="human")
 
 
@@ -170,12 +174,12 @@ def route_free_text(turn: Turn, ctx: FlowContext, sig: signals.Signals) -> StepR
     if route.intent == "report":
         if turn.case is not None and turn.case.is_open:
             return relay(turn)
-        return report.start(text, sig)
+        return report.start(text, sig, lang=_lang(turn))
     if route.intent == "licence_check":
         return licence.check(text, ctx)
     if not normalise(text).strip():
         return main_menu(ctx, phrases.NOT_UNDERSTOOD)
-    return faq.respond(text, route.intent, list(route.hits), ctx)
+    return faq.respond(text, route.intent, list(route.hits), ctx, _lang(turn))
 
 
 def relay(turn: Turn) -> StepResult:
@@ -184,11 +188,11 @@ def relay(turn: Turn) -> StepResult:
     assert turn.case is not None
     last = turn.state.slots.get("last_ack")
     if not last or turn.now - dt.datetime.fromisoformat(last) >= ACK_EVERY:
-        due = phrases.due_in(turn.case.due_at - turn.now) if turn.case.due_at else ""
-        text = phrases.CASE_FORWARDED.format(case_number=turn.case.number, due=due)
+        due = phrases.due_in(turn.case.due_at - turn.now, _lang(turn)) if turn.case.due_at else ""
+        text = phrases.t("CASE_FORWARDED", _lang(turn)).format(case_number=turn.case.number, due=due)
         last = turn.now.isoformat()
     else:
-        text = phrases.CASE_FORWARDED_SHORT
+        text = phrases.t("CASE_FORWARDED_SHORT", _lang(turn))
     return StepResult([Outbound(text)], State("case", "open", {"last_ack": last}), [RelayToCase(turn.inbound.text)],
                       intent="report")
 
@@ -206,12 +210,12 @@ def _by_payload(payload: str, turn: Turn, ctx: FlowContext, sig: signals.Signals
                      if payload == "licence:report" else {})
         if turn.case is not None and turn.case.is_open:
             return report.same_or_new(turn.case.number, prefilled)  # one person may have several problems
-        return report.start(None, None, prefilled)
+        return report.start(None, None, prefilled, _lang(turn))
     if payload == "report:same" and turn.case is not None and turn.case.is_open:
         return StepResult([Outbound(phrases.WRITE_TO_CASE.format(case_number=turn.case.number))],
                           State("case", "open"), intent="report")
     if payload == "report:new":
-        return report.start(None, None, {**turn.state.slots.get("prefilled", {}), "_separate": True})
+        return report.start(None, None, {**turn.state.slots.get("prefilled", {}), "_separate": True}, _lang(turn))
     if payload == phrases.MENU_HUMAN:
         return open_human_case(turn, ctx)
     if payload.startswith("faq:"):
@@ -287,7 +291,7 @@ def _step(turn: Turn, ctx: FlowContext, ask_safety: bool = True) -> StepResult:
     if state.flow == "report":
         return report.step(state, text, payload, sig, _contacts(ctx, turn, text))
     if not text and evidence:
-        return report.start(None, None)
+        return report.start(None, None, lang=_lang(turn))
     if state.flow == "faq" and state.step == "ask" and norm:
         route = router.classify(text, ctx, sig)
         if route.intent in ("faq", "out_of_scope"):
@@ -297,7 +301,7 @@ def _step(turn: Turn, ctx: FlowContext, ask_safety: bool = True) -> StepResult:
             sure_elsewhere = route.intent == "out_of_scope" and route.confidence >= OUT_OF_SCOPE_SURE
             intent = "faq" if hits and hits[0].confidence >= ctx.thresholds.suggest and not sure_elsewhere \
                 else "out_of_scope"
-            return faq.respond(text, intent, hits, ctx)
+            return faq.respond(text, intent, hits, ctx, _lang(turn))
     if state.flow == "licence" and state.step == "ask" and norm:
         return licence.check(text, ctx)
     if norm in _REPORT_WORDS:
@@ -307,13 +311,21 @@ def _step(turn: Turn, ctx: FlowContext, ask_safety: bool = True) -> StepResult:
     return route_free_text(turn, ctx, sig)
 
 
+def _lang(turn: Turn) -> str:
+    return str(turn.state.slots.get("_lang", "id"))
+
+
 def handle(turn: Turn, ctx: FlowContext) -> StepResult:
     """The next step of this conversation."""
+    english = is_english(turn.inbound.text)
+    lang = "en" if english else "id" if english is False else turn.state.slots.get("_lang", "id")
+    turn.state.slots["_lang"] = lang  # a "2" or "ok" keeps the language the person wrote in before
     state = turn.state
     idle = state.slots.get("_at")
     if idle and turn.now - dt.datetime.fromisoformat(idle) > ctx.idle_reset and state.flow not in ("case", "rating"):
         # a half-done intake loses nothing: its case is open already, and messages keep going to it
         fresh = State("case", "open") if turn.case is not None and turn.case.is_open else State()
+        fresh.slots["_lang"] = lang
         turn = Turn(turn.inbound, fresh, turn.case, turn.now)
     result = _step(turn, ctx)
     for m in turn.inbound.media:
@@ -323,5 +335,6 @@ def handle(turn: Turn, ctx: FlowContext) -> StepResult:
     result.state.slots["_buttons"] = [b.payload for b in buttons]
     result.state.slots["_labels"] = [b.label for b in buttons]
     result.state.slots["_at"] = turn.now.isoformat()
+    result.state.slots["_lang"] = lang
     return result
 

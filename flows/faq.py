@@ -25,14 +25,14 @@ def suggest(text: str, hits: list[Hit]) -> StepResult:
                       intent="faq")
 
 
-def cannot_answer(text: str, hits: list[Hit]) -> StepResult:
+def cannot_answer(text: str, hits: list[Hit], lang: str = "id") -> StepResult:
     best = hits[0] if hits else None
     effect = RecordUnanswered(text[:2000], best.entry.id if best else None, best.confidence if best else 0.0)
-    reply = Outbound(phrases.CANNOT_ANSWER, (phrases.ASK_HUMAN, phrases.TO_MENU))
+    reply = Outbound(phrases.t("CANNOT_ANSWER", lang), phrases.buttons((phrases.ASK_HUMAN, phrases.TO_MENU), lang))
     return StepResult([reply], State("faq", "fallback", {"question": text[:500]}), [effect], intent="out_of_scope")
 
 
-def respond(text: str, intent: str, hits: list[Hit], ctx: FlowContext) -> StepResult:
+def respond(text: str, intent: str, hits: list[Hit], ctx: FlowContext, lang: str = "id") -> StepResult:
     """The reply to a free question that the router judged `faq` or `out_of_scope`."""
     if intent == "faq" and hits:
         top = hits[0]
@@ -42,7 +42,7 @@ def respond(text: str, intent: str, hits: list[Hit], ctx: FlowContext) -> StepRe
         close = [h for h in hits if h.confidence >= ctx.thresholds.suggest]
         if close:
             return suggest(text, close)
-    return cannot_answer(text, hits)
+    return cannot_answer(text, hits, lang)
 
 
 def feedback(state: State, helpful: bool) -> StepResult:

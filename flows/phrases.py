@@ -126,16 +126,19 @@ CASE_FORWARDED = (
 CASE_FORWARDED_SHORT = "Diteruskan ke petugas. Tulis \"menu\" untuk kembali ke menu."
 
 
-def due_in(left: "dt.timedelta") -> str:
+def due_in(left: "dt.timedelta", lang: str = "id") -> str:
     """When an officer is due, in words: " Petugas dijadwalkan menanggapi dalam ± 3 jam." """
     minutes = int(left.total_seconds() // 60)
+    en = lang == "en"
     if minutes <= 0:
-        return " Petugas akan menanggapi secepatnya."
-    if minutes < 90:
-        return f" Petugas dijadwalkan menanggapi dalam ± {max(minutes, 5)} menit."
-    if minutes < 48 * 60:
-        return f" Petugas dijadwalkan menanggapi dalam ± {round(minutes / 60)} jam."
-    return f" Petugas dijadwalkan menanggapi dalam ± {round(minutes / 1440)} hari."
+        return " An officer will answer as soon as possible." if en else " Petugas akan menanggapi secepatnya."
+    amount, unit, unit_en = ((max(minutes, 5), "menit", "minutes") if minutes < 90 else
+                             (round(minutes / 60), "jam", "hours") if minutes < 48 * 60 else
+                             (round(minutes / 1440), "hari", "days"))
+    if en:
+        return f" An officer is due to answer within about {amount} {unit_en}."
+    return f" Petugas dijadwalkan menanggapi dalam ± {amount} {unit}."
+
 
 STATUS_NONE = "Anda belum punya laporan di layanan ini. Tulis \"lapor\" untuk membuat laporan."
 STATUS_LINE = "Laporan {case_number}: {status}.{assignee}"
@@ -167,3 +170,77 @@ ERASE_CONFIRM = (
 )
 ERASE_YES = Button("Ya, hapus data saya", "privacy:erase")
 ERASE_DONE = "Permintaan Anda sudah kami proses. Data Anda di layanan ini dihapus. Anda tetap bisa menulis kapan saja."
+
+
+# English for the paths a frightened English writer must understand: safety, report, acknowledgement.
+# The knowledge base itself stays Indonesian (CANNOT_ANSWER says so).
+ENGLISH = {
+    "SAFETY_QUESTION": (
+        "Are you in danger right now?\nIf yes, call now:\n{contacts}\n\nChoose an answer below so we can help you."
+    ),
+    "EMERGENCY": (
+        "Your safety comes first.\nIf you are in danger now, call:\n{contacts}\n\n"
+        "We have recorded your report as an EMERGENCY, number {case_number}. An officer will answer in this chat "
+        "as soon as possible.\nIf it is safe, send: where you are now (country, city, address) and the name of your "
+        "employer or agent. If it is not safe to reply, that is fine; keep this report number."
+    ),
+    "EMERGENCY_OTHER": (
+        "Thank you for reporting. The safety of the person you report comes first.\n"
+        "If they are in danger now, call (or ask them to call):\n{contacts}\n\n"
+        "We have recorded this as an EMERGENCY, number {case_number}. An officer will contact you in this chat.\n"
+        "If you can, send: where they are now (country, city, address), the employer or agent, and a number to reach them."
+    ),
+    "EMERGENCY_AGAIN": "Your urgent message has been passed to the officers (report {case_number}). If you are in danger, call:\n{contacts}",
+    "CASE_OPENED": (
+        "Your report is recorded as number {case_number} and the officers can see it. "
+        "To help them help you, please answer a few short questions (you may skip any)."
+    ),
+    "INTAKE_START": "We are here to help. What happened? Tell us briefly (you may skip).",
+    "INTAKE_WHERE": "Where are you (or the person you report) now? Write the country and city.",
+    "INTAKE_WHO": "What is the name of the employer or agent/company involved (if you know)?",
+    "INTAKE_SAFE_NOW": "Are you (or the person you report) safe right now?",
+    "INTAKE_SAFE_REPLY": "Is it safe for an officer to reply to this number/account?",
+    "INTAKE_SAFE_CONTACT": (
+        "Write another number or a time when it is safe to contact you. If there is none, skip: "
+        "an officer will only answer when you write first."
+    ),
+    "INTAKE_CONSENT": "May we share this report with the Indonesian embassy/consulate or the police if needed to help you?",
+    "NOT_SAFE_NOW": "We have made your report an EMERGENCY. If you are in danger now, call:\n{contacts}",
+    "INTAKE_DONE": (
+        "Thank you. Report {case_number} is complete for the officers.\nAn officer will answer in this chat. "
+        "Write \"status laporan\" to see its progress. Your data is kept confidential."
+    ),
+    "INTAKE_DONE_NO_REPLY": (
+        "Thank you. Report {case_number} is complete for the officers.\nBecause replying here is not safe, the officers "
+        "will not write first: they use the contact or time you gave, or answer when you write here."
+    ),
+    "CASE_FORWARDED": (
+        "Your message has been passed to the officer handling report {case_number}.{due}\nWrite \"menu\" to return to the menu."
+    ),
+    "CASE_FORWARDED_SHORT": "Passed to the officer. Write \"menu\" to return to the menu.",
+    "HUMAN_QUEUED": (
+        "Your request has been passed to an officer (number {case_number}), who will answer in this chat as soon as "
+        "possible in office hours. In an emergency, write \"darurat\" or call:\n{contacts}"
+    ),
+    "CANNOT_ANSWER": (
+        "Sorry, I cannot answer that yet. Our information is in Indonesian; an officer can help you in English. "
+        "Your question is recorded."
+    ),
+}
+ENGLISH_LABELS = {
+    "safety:yes": "Yes, I am in danger now", "safety:no": "No, I want to ask",
+    "yes": "Yes", "no": "No", "skip": "Skip", "menu": "Main menu", MENU_HUMAN: "Talk to an officer",
+}
+
+
+def t(name: str, lang: str) -> str:
+    """The text called `name`, in English for an English writer when it exists."""
+    if lang == "en" and name in ENGLISH:
+        return ENGLISH[name]
+    return str(globals()[name])
+
+
+def buttons(items: tuple[Button, ...], lang: str) -> tuple[Button, ...]:
+    if lang != "en":
+        return items
+    return tuple(Button(ENGLISH_LABELS.get(b.payload, b.label), b.payload) for b in items)

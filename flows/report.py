@@ -13,15 +13,15 @@ from flows.signals import Signals
 from flows.state import EscalateCase, OpenCase, State, StepResult, UpdateCase, WithdrawCase
 from knowledge.job_offer import destinations
 
-# step -> (question, buttons); each step fills the slot of its name
+# step -> (its question in phrases, buttons); each step fills the slot of its name
 STEPS: list[tuple[str, str, tuple[Button, ...]]] = [
-    ("what", phrases.INTAKE_START, (phrases.SKIP,)),
-    ("where", phrases.INTAKE_WHERE, (phrases.SKIP,)),
-    ("safe_now", phrases.INTAKE_SAFE_NOW, (phrases.YES, phrases.NO, phrases.SKIP)),
-    ("safe_reply", phrases.INTAKE_SAFE_REPLY, (phrases.YES, phrases.NO, phrases.SKIP)),
-    ("safe_contact", phrases.INTAKE_SAFE_CONTACT, (phrases.SKIP,)),
-    ("who", phrases.INTAKE_WHO, (phrases.SKIP,)),
-    ("consent", phrases.INTAKE_CONSENT, (phrases.YES, phrases.NO, phrases.SKIP)),
+    ("what", "INTAKE_START", (phrases.SKIP,)),
+    ("where", "INTAKE_WHERE", (phrases.SKIP,)),
+    ("safe_now", "INTAKE_SAFE_NOW", (phrases.YES, phrases.NO, phrases.SKIP)),
+    ("safe_reply", "INTAKE_SAFE_REPLY", (phrases.YES, phrases.NO, phrases.SKIP)),
+    ("safe_contact", "INTAKE_SAFE_CONTACT", (phrases.SKIP,)),
+    ("who", "INTAKE_WHO", (phrases.SKIP,)),
+    ("consent", "INTAKE_CONSENT", (phrases.YES, phrases.NO, phrases.SKIP)),
 ]
 _YES_NO_SLOTS = {"safe_now", "safe_reply", "consent"}
 ANSWER_STEPS = frozenset({"where", "who", "safe_contact"})  # short answers to a specific question
@@ -73,10 +73,13 @@ def _next(slots: dict[str, Any], after: str | None, lead: str = "") -> StepResul
     """The next question not yet answered, or the end of the intake."""
     names = [name for name, _, _ in STEPS]
     start = names.index(after) + 1 if after else 0
+    lang = slots.get("_lang", "id")
     for name, question, buttons in STEPS[start:]:
         if _needed(name, slots):
-            text = f"{lead}\n\n{question}" if lead else question
-            return StepResult([Outbound(text, buttons)], State("report", name, slots), intent="report")
+            asked = phrases.t(question, lang)
+            text = f"{lead}\n\n{asked}" if lead else asked
+            return StepResult([Outbound(text, phrases.buttons(buttons, lang))], State("report", name, slots),
+                              intent="report")
     return finish(slots, lead)
 
 
@@ -106,13 +109,14 @@ def _known(slots: dict[str, Any]) -> dict[str, Any]:
     return {k: slots[k] for k in ("what", "where", "who") if slots.get(k)}
 
 
-def start(first_text: str | None, sig: Signals | None, slots: dict[str, Any] | None = None) -> StepResult:
+def start(first_text: str | None, sig: Signals | None, slots: dict[str, Any] | None = None,
+          lang: str = "id") -> StepResult:
     """Begin a report. A first message that tells the problem opens the case now."""
-    slots = dict(slots or {})
+    slots = {**(slots or {}), "_lang": lang}
     if first_text and sig is not None and sig.is_report:
         slots["what"] = first_text[:2000]
         opening = _opening(first_text, sig, slots)
-        result = _next(slots, "what", phrases.CASE_OPENED)
+        result = _next(slots, "what", phrases.t("CASE_OPENED", slots.get("_lang", "id")))
         result.effects.insert(0, opening)
         return result
     return _next(slots, None)
@@ -126,7 +130,7 @@ def step(state: State, text: str, payload: str | None, sig: Signals, contacts: s
         slots[name] = None
         if name == "what":
             # nothing told yet: the case still opens, an officer can ask
-            result = _next(slots, name, phrases.CASE_OPENED)
+            result = _next(slots, name, phrases.t("CASE_OPENED", slots.get("_lang", "id")))
             result.effects.insert(0, OpenCase(category=slots.get("category") or "other", priority="normal",
                                               emergency=False, summary=phrases.NOTHING_TOLD, intake=_known(slots),
                                               separate=bool(slots.get("_separate"))))
@@ -135,7 +139,7 @@ def step(state: State, text: str, payload: str | None, sig: Signals, contacts: s
     if name == "what":
         slots["what"] = text[:2000]
         opening = _opening(text, sig, slots)
-        result = _next(slots, name, phrases.CASE_OPENED)
+        result = _next(slots, name, phrases.t("CASE_OPENED", slots.get("_lang", "id")))
         result.effects.insert(0, opening)
         return result
     value: Any = yes_no(payload or text) if name in _YES_NO_SLOTS else text[:2000]
@@ -144,16 +148,18 @@ def step(state: State, text: str, payload: str | None, sig: Signals, contacts: s
     lead = ""
     if name == "safe_now" and value is False:
         effects.append(EscalateCase("Pelapor menjawab tidak aman saat ini"))
-        lead = phrases.NOT_SAFE_NOW.format(contacts=contacts)
+        lead = phrases.t("NOT_SAFE_NOW", slots.get("_lang", "id")).format(contacts=contacts)
     result = _next(slots, name, lead)
     result.effects[:0] = effects
     return result
 
 
 def finish(slots: dict[str, Any], lead: str = "") -> StepResult:
-    done = phrases.INTAKE_DONE_NO_REPLY if slots.get("safe_reply") is False else phrases.INTAKE_DONE
+    lang = slots.get("_lang", "id")
+    done = phrases.t("INTAKE_DONE_NO_REPLY" if slots.get("safe_reply") is False else "INTAKE_DONE", lang)
     text = f"{lead}\n\n{done}" if lead else done
-    return StepResult([Outbound(text, (phrases.TO_MENU,))], State("case", "open"), intent="report")
+    return StepResult([Outbound(text, phrases.buttons((phrases.TO_MENU,), lang))], State("case", "open"),
+                      intent="report")
 
 
 def ask_withdraw(state: State) -> StepResult:

@@ -73,7 +73,9 @@ def test_danger_bands(ctx: FlowContext, danger_p: float, emergency: bool, safety
 def test_a_bare_call_for_help_gets_the_safety_question(ctx: FlowContext, text: str) -> None:
     c = with_reading(ctx, reading("out_of_scope", 0.9, 0.05))
     step = conversation.handle(turn(text), c)
-    assert "Apakah Anda dalam bahaya sekarang?" in step.replies[0].text
+    assert [b.payload for b in step.replies[0].buttons] == ["safety:yes", "safety:no"]
+    question = "Are you in danger right now?" if text.lower().startswith("help") else "Apakah Anda dalam bahaya sekarang?"
+    assert step.replies[0].text.startswith(question)  # in the writer's language
     assert "belum bisa menjawab" not in step.replies[0].text
 
 

@@ -202,3 +202,23 @@ def test_only_asking_withdraws_the_case_and_answers_the_question(chat: Chat, ser
     assert case.status == "closed"
     assert any("bukan laporan" in e.detail for e in events(service, case.id))
     assert "Apakah jawaban ini membantu?" in chat.text() or "salah satu pertanyaan" in chat.text()
+
+
+def test_an_english_writer_is_answered_in_english_on_the_safety_and_report_paths(chat: Chat, service) -> None:
+    chat.say("help")
+    assert chat.text().startswith("Are you in danger right now?")
+    assert chat.labels() == ["Yes, I am in danger now", "No, I want to ask"]
+    chat.press("Yes, I am in danger now")
+    assert "EMERGENCY" in chat.text() and cases(service)[0].emergency
+    chat.say("when will the officer answer me?")
+    assert "Passed to the officer" in chat.text() or "passed to the officer" in chat.text()
+    other = Chat(service)
+    other.say("my employer has not paid my salary for three months")
+    assert "Your report is recorded as number" in other.text()
+    other.say("Kuala Lumpur")  # a place name does not switch the language back
+    assert "safe right now" in other.text()
+
+
+def test_an_english_question_the_knowledge_base_cannot_answer_says_it_is_indonesian(chat: Chat) -> None:
+    chat.say("what is the best hotel near the airport in Singapore?")
+    assert "Our information is in Indonesian" in chat.text()
