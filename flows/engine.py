@@ -45,6 +45,7 @@ class Handled:
     case_number: str | None = None
     case_opened: bool = False
     previous_inbound_at: dt.datetime | None = None  # when the person last wrote before this message
+    case_escalated: bool = False  # an open case became an emergency with this message
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -83,6 +84,8 @@ class Engine:
             observe(inbound, result, time.perf_counter() - started)
         if result.case_number and self.on_case_event and result.case_opened:
             self.on_case_event("created", result.case_number)
+        elif result.case_number and self.on_case_event and result.case_escalated:
+            self.on_case_event("escalated", result.case_number)  # officers hear of new danger in an open case
         return result
 
     def _seen(self, dedupe_key: str, inbox_id: int | None) -> bool:
@@ -120,7 +123,9 @@ class Engine:
                 # a bug in a flow must not leave the person without an answer or lose the message
                 log.exception("flow step failed; answering with the fallback and opening a case")
                 step = self._fallback_step()
+            was_urgent = case.priority == "emergency" if case is not None else True
             case, opened = self._apply(s, step, contact, conv.id, case)  # type: ignore[arg-type]
+            escalated = not opened and not was_urgent and case is not None and case.priority == "emergency"
             number = case.number if case else ""
             outbox_ids: list[int] = []
             replies: list[Outbound] = []
@@ -133,7 +138,7 @@ class Engine:
                                                                   step.state.slots, utcnow())
             s.add(conv)
             return Handled(False, tuple(replies), tuple(outbox_ids), step.intent, case.number if case else None,
-                           opened, previous_inbound_at)
+                           opened, previous_inbound_at, escalated)
 
     def _flooding(self, s, conversation_id: int, turn: Turn) -> bool:  # type: ignore[no-untyped-def]
         """Too many messages this minute, and none of them signals danger (danger is never held back)."""

@@ -222,3 +222,12 @@ def test_an_english_writer_is_answered_in_english_on_the_safety_and_report_paths
 def test_an_english_question_the_knowledge_base_cannot_answer_says_it_is_indonesian(chat: Chat) -> None:
     chat.say("what is the best hotel near the airport in Singapore?")
     assert "Our information is in Indonesian" in chat.text()
+
+
+def test_new_danger_in_an_open_case_is_announced_to_the_officers(chat: Chat, service) -> None:
+    announced: list[tuple[str, str]] = []
+    service.engine.on_case_event = lambda kind, number: announced.append((kind, number))
+    chat.say("gaji saya dua bulan belum dibayar majikan di Johor")
+    chat.say("majikan memukul saya tadi malam sampai berdarah")
+    [case] = cases(service)
+    assert announced == [("created", case.number), ("escalated", case.number)]
