@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 
+from bot import auth
 from bot.service import Service, build_service
 from bot.settings import Settings
 
@@ -57,12 +58,14 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        auth.shutdown(app)
         service.db.dispose()
 
     app = FastAPI(title="Migrant Center Kepri helpdesk", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    auth.install(app)  # the login guard and the password pool
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY)
@@ -95,9 +98,13 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     webchat.install(app)
     metrics.install(app)
 
-    from bot import console
+    from bot import console, console_evidence
 
     console.install(app)
+    from bot import console_account
+
+    app.include_router(console_account.router)
+    app.include_router(console_evidence.router)
 
     from bot.channels import wiring
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any, AsyncIterator, ContextManager
+from typing import Annotated, Any, AsyncIterator, ContextManager, Literal
 from zoneinfo import ZoneInfo
 
 import anyio.from_thread
@@ -20,6 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Req
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import Field
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -59,6 +61,8 @@ EVENT_LABELS = {
     "escalated": "Dinaikkan ke darurat", "message": "Laporan tambahan", "rated": "Dinilai pelapor",
     "rating_skipped": "Penilaian tidak diminta", "telegram_topic_closed": "Topik Telegram ditutup",
     "telegram_topic_reopened": "Topik Telegram dibuka kembali",
+    "flagged_spam": "Ditandai kemungkinan spam", "closed_as_spam": "Ditutup sebagai spam",
+    "reopened": "Dibuka kembali",
 }
 DELIVERY_LABELS = {"pending": "dalam antrean kirim", "sent": "terkirim", "delivered": "diterima",
                    "undelivered": "belum terkirim"}
@@ -141,14 +145,42 @@ def _safe_next(target: str | None) -> str:
     return "/console"
 
 
-def _queue_rows(request: Request, include_closed: bool) -> dict[str, Any]:
+@dataclass(frozen=True)
+class QueueView:
+    """Which part of the queue a page shows: its query string."""
+
+    include_closed: bool = False
+    page: int = 1
+    only_flagged: bool = False  # only cases flagged "kemungkinan spam"
+    select: bool = False  # checkboxes for bulk actions (supervisors); the rows are not live then
+
+    def url(self, path: str = "/console", **changes: Any) -> str:
+        view = replace(self, **changes)
+        query = {"semua": int(view.include_closed), "spam": int(view.only_flagged), "pilih": int(view.select),
+                 "halaman": view.page if view.page > 1 else 0}
+        pairs = "&".join(f"{k}={v}" for k, v in query.items() if v)
+        return path + (f"?{pairs}" if pairs else "")
+
+
+def queue_view(semua: int = Query(default=0, ge=0, le=1), halaman: int = Query(default=1, ge=1, le=100_000),
+               spam: int = Query(default=0, ge=0, le=1), pilih: int = Query(default=0, ge=0, le=1)) -> QueueView:
+    return QueueView(include_closed=bool(semua), page=halaman, only_flagged=bool(spam), select=bool(pilih))
+
+
+QueueQuery = Annotated[QueueView, Depends(queue_view)]
+
+
+def _queue_rows(request: Request, view: QueueView) -> dict[str, Any]:
+    page_size = request.app.state.settings.limits.queue_page_size
     with _uow(request) as s:
-        rows = cases.queue(s, include_closed=include_closed)
-        staff_by_id = cases.officers_by_id(s, [c.assignee_id for c in rows])
+        page = cases.queue_page(s, page=view.page, page_size=page_size, include_closed=view.include_closed,
+                                only_flagged=view.only_flagged)
+        staff_by_id = cases.officers_by_id(s, [c.assignee_id for c in page.cases])
         counts = cases.open_case_counts(s)
     assignees = {i: (o.display_name or o.username) for i, o in staff_by_id.items()}
-    return {"rows": rows, "assignees": assignees, "counts": counts, "include_closed": include_closed,
-            "total_open": sum(counts.values())}
+    view = replace(view, page=page.page)
+    return {"rows": page.cases, "queue": page, "view": view, "assignees": assignees, "counts": counts,
+            "include_closed": view.include_closed, "total_open": sum(counts.values())}
 
 
 # --- login ---------------------------------------------------------------------------------------
@@ -203,27 +235,62 @@ def logout(request: Request, staff: CsrfChecked) -> Response:
 # --- queue ---------------------------------------------------------------------------------------
 
 
+QUEUE_FLASH = {"spam": "{n} kasus ditutup sebagai spam. Untuk membatalkan: pilih kasusnya lalu \"Buka kembali\".",
+               "reopen": "{n} kasus dibuka kembali dengan status sebelumnya.",
+               "none": "Tidak ada kasus yang diubah: tutup sebagai spam hanya untuk kasus terbuka, buka kembali hanya "
+                       "untuk kasus yang ditutup sebagai spam."}
+
+
 @router.get("", response_class=HTMLResponse)
-def queue_page(request: Request, staff: StaffUser, semua: int = Query(default=0, ge=0, le=1)) -> HTMLResponse:
-    context = _queue_rows(request, bool(semua))
+def queue_page(request: Request, staff: StaffUser, view: QueueQuery, ok: str = Query(default="", max_length=10),
+               jumlah: int = Query(default=0, ge=0, le=cases.MAX_BULK)) -> HTMLResponse:
+    context = _queue_rows(request, replace(view, select=view.select and staff.is_supervisor))
+    flash = QUEUE_FLASH.get(ok if jumlah else "none", "").format(n=jumlah) if ok in QUEUE_FLASH else ""
     return _render(request, "queue.html", {**context, "staff": staff, "csrf_token": staff.csrf_token,
-                                           "summary": getattr(request.app.state, "latest_summary", None)})
+                                           "summary": getattr(request.app.state, "latest_summary", None),
+                                           "flash": flash})
 
 
 @router.get("/queue/rows", response_class=HTMLResponse)
-def queue_rows(request: Request, staff: StaffUser, semua: int = Query(default=0, ge=0, le=1)) -> HTMLResponse:
-    return _render(request, "_rows.html", {**_queue_rows(request, bool(semua)), "staff": staff})
+def queue_rows(request: Request, staff: StaffUser, view: QueueQuery) -> HTMLResponse:
+    return _render(request, "_rows.html", {**_queue_rows(request, replace(view, select=False)), "staff": staff})
 
 
 @router.get("/queue.json")
-def queue_json(request: Request, staff: StaffUser, semua: int = Query(default=0, ge=0, le=1)) -> JSONResponse:
-    data = _queue_rows(request, bool(semua))
+def queue_json(request: Request, staff: StaffUser, view: QueueQuery) -> JSONResponse:
+    data = _queue_rows(request, view)
+    page: cases.QueuePage = data["queue"]
     now = utcnow()
-    return JSONResponse({"counts": data["counts"], "cases": [
-        {"id": c.id, "number": c.number, "priority": c.priority, "emergency": c.emergency, "status": c.status,
-         "category": c.category, "assignee": data["assignees"].get(c.assignee_id),  # type: ignore[arg-type]
-         "sla_due_at": c.sla_due_at.isoformat(), "overdue": c.status == "new" and c.sla_due_at <= now}
-        for c in data["rows"]]})
+    return JSONResponse({
+        "counts": data["counts"], "page": page.page, "pages": page.pages, "page_size": page.page_size,
+        "total": page.total, "shown": len(page.cases), "flagged_open": page.flagged_open,
+        "cases": [{"id": c.id, "number": c.number, "priority": c.priority, "emergency": c.emergency,
+                   "status": c.status, "category": c.category,
+                   "assignee": data["assignees"].get(c.assignee_id),  # type: ignore[arg-type]
+                   "sla_due_at": c.sla_due_at.isoformat(), "overdue": c.status == "new" and c.sla_due_at <= now,
+                   "suspected_spam": c.suspected_spam, "closed_as_spam": c.spam_closed_from is not None}
+                  for c in page.cases]})
+
+
+CaseId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+@router.post("/queue/bulk")
+def bulk_spam(request: Request, staff: Supervisor, _: CsrfChecked, action: Annotated[Literal["spam", "reopen"], Form()],
+              case_ids: Annotated[list[CaseId] | None, Form(max_length=cases.MAX_BULK)] = None,
+              semua: Annotated[int, Form(ge=0, le=1)] = 0, spam: Annotated[int, Form(ge=0, le=1)] = 0,
+              halaman: Annotated[int, Form(ge=1, le=100_000)] = 1) -> Response:
+    """Close the selected cases as spam, or reopen ones closed as spam: one audit event per case."""
+    with _uow(request) as s:
+        me = _officer(s, staff)
+        act = cases.close_as_spam if action == "spam" else cases.reopen_spam
+        changed = act(s, case_ids=case_ids or [], officer=me)
+        numbers = [c.number for c in changed]
+    log.info("supervisor bulk action %s on %d cases", action, len(numbers))
+    view = QueueView(include_closed=bool(semua), page=halaman, only_flagged=bool(spam), select=True)
+    back = view.url()
+    return RedirectResponse(f"{back}{'&' if '?' in back else '?'}ok={action}&jumlah={len(numbers)}",
+                            status_code=303)
 
 
 # --- case page and actions -----------------------------------------------------------------------

@@ -3,13 +3,22 @@
 Counters and the latency histogram are per process; the gauges (inbox and outbox backlog,
 undelivered replies, open cases by priority, SLA breaches) are read from the database at
 scrape time, so they are right whichever worker is scraped.
+
+The figures (open emergencies, SLA breaches, volumes) are not public. With
+HELPDESK_METRICS_TOKEN set, a scrape must send `Authorization: Bearer <token>`; without it
+only a request made on this machine directly (a loopback peer, no forwarding header) is
+answered, never one that came through the reverse proxy.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
+import logging
 from typing import Iterator
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func
@@ -19,6 +28,33 @@ from flows.engine import Handled
 from flows.messages import Inbound
 from storage import inbox
 from storage.models import Case, Outbox, utcnow
+
+log = logging.getLogger(__name__)
+FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
+
+
+def _loopback(host: str | None) -> bool:
+    try:
+        return host is not None and ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def scrape_refused(request: Request, token: str | None) -> Response | None:
+    """Why this request may not read the metrics (the response to send), or None when it may."""
+    if token:
+        given = request.headers.get("authorization", "")
+        scheme, _, value = given.partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode()):
+            return None
+        log.warning("/metrics refused: bearer token missing or wrong")
+        return PlainTextResponse("metrics: bearer token required\n", status_code=401,
+                                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    proxied = any(request.headers.get(name) for name in FORWARDING_HEADERS)
+    if _loopback(request.client.host if request.client else None) and not proxied:
+        return None
+    return PlainTextResponse("metrics: only from this machine unless HELPDESK_METRICS_TOKEN is set\n",
+                             status_code=403)
 
 
 class DatabaseGauges:
@@ -68,6 +104,11 @@ def install(app: FastAPI) -> None:
 
     service.engine.observers.append(observe)
 
+    token = app.state.settings.secrets.metrics_token
+
     @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
+        refused = scrape_refused(request, token)
+        if refused is not None:
+            return refused
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,4 +1,10 @@
-"""`helpdesk officers add/list/disable/enable`."""
+"""`helpdesk officers add/password/list/disable/enable/link`.
+
+Passwords never go on the command line (argv is visible to other users and stays in shell
+history): `add` and `password` ask twice at a terminal, or read one line from stdin
+(`helpdesk officers add ani < file`, or a pipe from a password manager). They must meet the
+policy in bot/passwords.py: at least 12 characters, not one of the most common passwords.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import argparse
 import getpass
 import sys
 
-from bot.passwords import hash_password, new_password
+from bot.passwords import PROBLEMS_EN, hash_password, password_problem
 from bot.settings import Settings
 
 
@@ -19,19 +25,32 @@ def _db(settings: Settings):  # type: ignore[no-untyped-def]
     return db
 
 
+def read_password(command: str, username: str) -> str | None:
+    """The new password from a prompt (asked twice) or the first line of stdin; None (and the
+    reason on stderr) when there is none or it does not meet the policy."""
+    if sys.stdin.isatty():
+        password = getpass.getpass(f"New password for {username}: ")
+        if getpass.getpass("Again: ") != password:
+            print(f"officers {command}: the two passwords differ", file=sys.stderr)
+            return None
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        print(f"officers {command}: no password given (type it at the prompt or pass it on stdin)", file=sys.stderr)
+        return None
+    problem = password_problem(password, username=username)
+    if problem:
+        print(f"officers {command}: {PROBLEMS_EN[problem]}", file=sys.stderr)
+        return None
+    return password
+
+
 def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
     from storage.db import unit_of_work
     from storage.officers import OfficerError, add_officer
 
-    password = args.password
-    generated = False
+    password = read_password("add", args.username.strip().lower())
     if password is None:
-        if sys.stdin.isatty():
-            password = getpass.getpass("Password (empty: generate one): ") or None
-        if not password:
-            password, generated = new_password(), True
-    if len(password) < 8:
-        print("officers add: the password must have at least 8 characters", file=sys.stderr)
         return 2
     try:
         with unit_of_work(_db(settings)) as s:
@@ -40,8 +59,28 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
     except OfficerError as exc:
         print(f"officers add: {exc}", file=sys.stderr)
         return 1
-    print(f"added {args.role} {args.username.lower()}" + (f" with password: {password}" if generated else ""))
+    print(f"added {args.role} {args.username.lower()}")
     return 0
+
+
+def cmd_password(settings: Settings, args: argparse.Namespace) -> int:
+    """Set an account's password (e.g. the only admin forgot theirs); its console sessions end."""
+    from bot.auth import set_password
+    from storage.officers import OfficerError, by_username
+
+    username = args.username.strip().lower()
+    password = read_password("password", username)
+    if password is None:
+        return 2
+    password_hash = hash_password(password)
+
+    def change(s):  # type: ignore[no-untyped-def]
+        officer = by_username(s, username)
+        if officer is None:
+            raise OfficerError(f"no officer {username!r}")
+        set_password(s, officer_id=officer.id, password_hash=password_hash)
+
+    return _change(settings, change, f"{username}: password changed; their console sessions ended")
 
 
 def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
@@ -86,12 +125,14 @@ def cmd_link(settings: Settings, args: argparse.Namespace) -> int:
 def add_officer_commands(sub) -> None:  # type: ignore[no-untyped-def]
     off = sub.add_parser("officers", help="staff console accounts").add_subparsers(dest="officers_command",
                                                                                  required=True)
-    s = off.add_parser("add", help="add an officer account")
+    s = off.add_parser("add", help="add an officer account (password asked, or one line on stdin)")
     s.add_argument("username")
     s.add_argument("--role", default="officer", choices=["officer", "supervisor", "admin"])
     s.add_argument("--name", help="display name")
-    s.add_argument("--password", help="password (default: ask, or generate and print one)")
     s.set_defaults(func=cmd_add)
+    s = off.add_parser("password", help="set an officer's password (asked, or one line on stdin); ends their sessions")
+    s.add_argument("username")
+    s.set_defaults(func=cmd_password)
     s = off.add_parser("link", help="link an officer to their Telegram user id (staff desk)")
     s.add_argument("username")
     s.add_argument("telegram_id", type=int)

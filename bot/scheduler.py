@@ -5,9 +5,12 @@ with a frozen clock. Both are idempotent: a case is reminded once and escalated 
 whatever the number of runs (the marks are conditional UPDATEs in storage/cases.py).
 
 One process runs the jobs (DESIGN.md, decision 6): every worker starts the scheduler, but a
-job does its work only in the process that holds the database lease (storage/lease.py);
-each run renews it, and another worker takes over when a holder dies.
-HELPDESK_SCHEDULER=off switches the scheduler off in a process altogether.
+job does its work only in the process that holds the database lease (storage/lease.py): every
+job is added as `leased(app, work)`; each run renews the lease, and another worker takes over
+when a holder dies. The staff desk's sweep (bot/channels/staff_desk.py) runs under a lease of
+its own, "staff_desk", so that a worker with HELPDESK_SCHEDULER=off can hold it without
+keeping these jobs from running. HELPDESK_SCHEDULER=off switches the scheduler off in a
+process altogether.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 
 SLA_JOB_ID = "sla_check"
 SUMMARY_JOB_ID = "daily_summary"
+PURGE_JOB_ID = "retention_purge"
 SLA_INTERVAL_SECONDS = 30
 SUMMARY_AT = (7, 0)  # 07:00 in the service's time zone (Asia/Jakarta)
 
@@ -97,34 +101,60 @@ def daily_summary(service: Any, now: dt.datetime) -> str:
 
 
 LEASE_NAME = "scheduler"
-HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def new_holder(role: str = "") -> str:
+    """A name for one lease holder: host, process and a random part (two apps in one process differ)."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{role}{uuid.uuid4().hex[:8]}"[:100]
+
+
+HOLDER = new_holder()  # this process's name, unless start_scheduler gave the app one of its own
+
+
+def holder_of(app: FastAPI) -> str:
+    return getattr(app.state, "lease_holder", None) or HOLDER
 
 
 def is_leader(app: FastAPI) -> bool:
     """Take or renew the lease; only its holder runs the jobs."""
-    return lease.try_acquire(app.state.service.db, name=LEASE_NAME, holder=HOLDER)
+    return lease.try_acquire(app.state.service.db, name=LEASE_NAME, holder=holder_of(app))
 
 
-def run_check_sla(app: FastAPI) -> None:
-    if is_leader(app):
-        check_sla(app.state.service, utcnow())
-
-
-def run_purge(app: FastAPI) -> None:
+def leased(app: FastAPI, work: Callable[[FastAPI], None]) -> bool:
+    """Every job runs through here: its work is done only by the lease holder, and each run renews the lease."""
     if not is_leader(app):
-        return
+        return False
+    work(app)
+    return True
+
+
+def _sla_work(app: FastAPI) -> None:
+    check_sla(app.state.service, utcnow())
+
+
+def _purge_work(app: FastAPI) -> None:
     service = app.state.service
     with unit_of_work(service.db) as s:
         result = privacy.purge(s, retention_days=service.settings.privacy.retention_days)
     log.info("retention purge: %s", result)
 
 
-def run_daily_summary(app: FastAPI) -> None:
-    if not is_leader(app):
-        return
+def _summary_work(app: FastAPI) -> None:
     summary = daily_summary(app.state.service, utcnow())
     app.state.latest_summary = summary
     log.info("daily summary ready (%d characters)", len(summary))
+
+
+def run_check_sla(app: FastAPI) -> None:
+    leased(app, _sla_work)
+
+
+def run_purge(app: FastAPI) -> None:
+    leased(app, _purge_work)
+
+
+def run_daily_summary(app: FastAPI) -> None:
+    leased(app, _summary_work)
 
 
 def scheduler_enabled() -> bool:
@@ -141,13 +171,15 @@ def start_scheduler(app: FastAPI) -> AsyncIOScheduler | None:
     # a restart must not silently skip a run that fell due while the process was down
     scheduler = AsyncIOScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
                                                             "misfire_grace_time": 3600})
-    # sync jobs run in the loop's thread pool (AsyncIOExecutor), not on the event loop
-    scheduler.add_job(run_check_sla, "interval", seconds=SLA_INTERVAL_SECONDS, id=SLA_JOB_ID, args=[app],
+    app.state.lease_holder = new_holder()
+    # sync jobs run in the loop's thread pool (AsyncIOExecutor), not on the event loop; each is
+    # `leased`, so with several workers only the lease holder does the work
+    scheduler.add_job(leased, "interval", seconds=SLA_INTERVAL_SECONDS, id=SLA_JOB_ID, args=[app, _sla_work],
                       replace_existing=True, misfire_grace_time=SLA_INTERVAL_SECONDS * 4)
-    scheduler.add_job(run_daily_summary, "cron", hour=SUMMARY_AT[0], minute=SUMMARY_AT[1], id=SUMMARY_JOB_ID,
-                      args=[app], replace_existing=True, misfire_grace_time=6 * 3600)
-    scheduler.add_job(run_purge, "cron", hour=2, minute=30, id="retention_purge", args=[app], replace_existing=True,
-                      misfire_grace_time=12 * 3600)
+    scheduler.add_job(leased, "cron", hour=SUMMARY_AT[0], minute=SUMMARY_AT[1], id=SUMMARY_JOB_ID,
+                      args=[app, _summary_work], replace_existing=True, misfire_grace_time=6 * 3600)
+    scheduler.add_job(leased, "cron", hour=2, minute=30, id=PURGE_JOB_ID, args=[app, _purge_work],
+                      replace_existing=True, misfire_grace_time=12 * 3600)
     scheduler.start()
     app.state.scheduler = scheduler
     log.info("scheduler started (%s)", tz.key)
@@ -158,5 +190,5 @@ def stop_scheduler(app: FastAPI) -> None:
     scheduler: AsyncIOScheduler | None = getattr(app.state, "scheduler", None)
     if scheduler is not None and scheduler.running:
         scheduler.shutdown(wait=False)
-        lease.release(app.state.service.db, name=LEASE_NAME, holder=HOLDER)
+        lease.release(app.state.service.db, name=LEASE_NAME, holder=holder_of(app))
     app.state.scheduler = None

@@ -1,4 +1,9 @@
-"""`helpdesk serve`: the web app under uvicorn, with the first-run admin account."""
+"""`helpdesk serve`: the web app under uvicorn, with the first-run admin account.
+
+Client addresses: uvicorn's proxy-headers support takes the client from X-Forwarded-For (and
+the scheme from X-Forwarded-Proto) only when the peer is one of `web.trusted_proxies`; from
+any other peer those headers are ignored. Login limits and /metrics rely on that address.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,43 @@ import gc
 import logging
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 import uvicorn
 
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
 
 log = logging.getLogger(__name__)
 
+# the first admin's password goes here (mode 0600), never to stdout and the service logs
+FIRST_PASSWORD_FILE = PROJECT_ROOT / "data" / "first-admin-password.txt"
 
-def ensure_first_admin(service) -> str | None:  # type: ignore[no-untyped-def]
-    """Create the first admin when there is no officer at all; return its password once."""
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What every `helpdesk serve` passes to uvicorn, one worker or several."""
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.web.trusted_proxies),
+            "log_level": "info", "access_log": settings.web.access_log}
+
+
+def write_secret_file(path: Path, text: str) -> None:
+    """Write `text` to `path` readable and writable by this user only (0600), replacing any older file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # whatever the umask
+        os.write(fd, text.encode())
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def ensure_first_admin(service, password_file: Path) -> Path | None:  # type: ignore[no-untyped-def]
+    """Create the first admin when there is no officer at all; its password goes to `password_file`
+    (mode 0600). Returns that path, or None when accounts exist already."""
     from bot.passwords import hash_password, new_password
     from storage import officers
     from storage.db import unit_of_work
@@ -26,7 +58,10 @@ def ensure_first_admin(service) -> str | None:  # type: ignore[no-untyped-def]
         password = new_password()
         officers.add_officer(s, username="admin", password_hash=hash_password(password), role="admin",
                              display_name="Administrator")
-        return password
+        # written before the commit: if the file cannot be written, no account exists without a password known
+        write_secret_file(password_file, f"{password}\n")
+    log.info("first admin account created; password written to a file readable by the service user only")
+    return password_file
 
 
 def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> int:
@@ -40,23 +75,23 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> int:
               "(set HELPDESK_PUBLIC_URL and TELEGRAM_WEBHOOK_SECRET).", file=sys.stderr)
         return 2
     service = build_service(settings)
-    password = ensure_first_admin(service)
-    if password:
-        print("\n  First start: staff console account created (shown only this once)\n"
-              f"    user: admin   password: {password}\n"
-              f"    console: http://{host}:{port}/console\n", flush=True)
+    password_file = ensure_first_admin(service, FIRST_PASSWORD_FILE)
+    if password_file:
+        print("\n  First start: staff console account 'admin' created.\n"
+              f"    Its password is in {password_file} (readable only by this user).\n"
+              f"    Sign in at http://{host}:{port}/console, change the password under 'Akun saya'\n"
+              "    (/console/akun), then delete that file.\n", flush=True)
     print(f"  Web chat: http://{host}:{port}/try\n", flush=True)
     # start-up objects (KB, indexes, registry) live as long as the process: keep the garbage
     # collector from walking them on every collection (it showed as queue-page p99 spikes)
     gc.collect()
     gc.freeze()
+    options = uvicorn_options(settings)
     if workers > 1:
         # each worker builds its own app (bot/asgi.py); state is only in the database
         service.db.dispose()
         os.environ["HELPDESK_CONFIG"] = settings.config_path
-        uvicorn.run("bot.asgi:create", factory=True, host=host, port=port, workers=workers, log_level="info",
-                    proxy_headers=False, access_log=settings.web.access_log)
+        uvicorn.run("bot.asgi:create", factory=True, host=host, port=port, workers=workers, **options)
         return 0
-    uvicorn.run(create_app(settings, service), host=host, port=port, log_level="info", proxy_headers=False,
-                access_log=settings.web.access_log)
+    uvicorn.run(create_app(settings, service), host=host, port=port, **options)
     return 0

@@ -6,12 +6,13 @@ value stops the start with a message that names the key.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
@@ -34,12 +35,53 @@ class WebSettings(_Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     access_log: bool = False
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto uvicorn believes (its forwarded_allow_ips):
+    # addresses or networks of the reverse proxies in front. Empty: forwarded headers are ignored.
+    trusted_proxies: tuple[str, ...] = ()
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        out = []
+        for item in value:
+            item = item.strip()
+            if item == "*":
+                raise ValueError("'*' would let any client forge its address; list the proxies' addresses")
+            try:
+                out.append(str(ipaddress.ip_network(item, strict=False)) if "/" in item
+                           else str(ipaddress.ip_address(item)))
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address or network") from None
+        return tuple(out)
 
 
 class WebChatSettings(_Strict):
     # a web chat with no message either way for this long is over: its cookie no longer opens
     # the history (a shared phone does not show it to the next person) and a new chat starts
     session_idle_minutes: int = Field(default=10080, ge=5, le=90 * 24 * 60)
+
+
+class LoginSettings(_Strict):
+    """Console sign-in limits (bot/auth.py). Attempts count from the moment they start, over 15 minutes."""
+
+    # failed attempts from one client address, whatever the usernames, before it must wait
+    failures_per_client: int = Field(default=30, ge=1, le=10_000)
+    # failed attempts at one account from one client address before that pair must wait
+    failures_per_account_client: int = Field(default=5, ge=1, le=100)
+    # failed attempts at one account from anywhere before each further try waits 1, 2, 4 ... s
+    free_failures_per_account: int = Field(default=10, ge=1, le=1000)
+    max_delay_seconds: int = Field(default=300, ge=1, le=3600)
+    # threads that run Argon2 (its own pool, not the one serving chat and webhooks), and how many
+    # checks may wait for them before new sign-ins are asked to come back shortly
+    hash_workers: int = Field(default=2, ge=1, le=16)
+    hash_queue: int = Field(default=16, ge=0, le=1000)
+
+
+class ConsoleSettings(_Strict):
+    # a console session with no page opened or form sent for this long is over (the queue's
+    # automatic refresh does not count); a session never lasts more than 12 hours
+    idle_minutes: int = Field(default=60, ge=5, le=720)
+    login: LoginSettings = LoginSettings()
 
 
 class MatchingSettings(_Strict):
@@ -93,9 +135,34 @@ class OutboxSettings(_Strict):
     sending_timeout_seconds: int = Field(default=120, ge=60)
 
 
+class WebChatFloodLimits(_Strict):
+    """New web chat sessions, and the cases they open, per client address, per session and
+    service-wide within a sliding window. Nobody is refused: over a limit the person still
+    gets the whole reply (emergency guidance included) and the case is flagged "kemungkinan
+    spam" for the supervisors. Counted in each web process's memory (like the login throttle)."""
+
+    window_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    new_sessions_per_ip: int = Field(default=30, ge=1)
+    new_sessions_total: int = Field(default=1000, ge=1)
+    cases_per_ip: int = Field(default=10, ge=1)
+    cases_per_session: int = Field(default=3, ge=1)
+    cases_total: int = Field(default=300, ge=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> "WebChatFloodLimits":
+        if self.new_sessions_per_ip > self.new_sessions_total:
+            raise ValueError("new_sessions_per_ip must not be above new_sessions_total")
+        if not self.cases_per_session <= self.cases_per_ip <= self.cases_total:
+            raise ValueError("expected cases_per_session <= cases_per_ip <= cases_total")
+        return self
+
+
 class LimitSettings(_Strict):
     # a person writing faster than this is slowed with one polite notice; danger always goes through
     messages_per_minute: int = Field(default=20, ge=1)
+    webchat: WebChatFloodLimits = WebChatFloodLimits()
+    # cases per page of the console queue (the first page also keeps every unclaimed emergency)
+    queue_page_size: int = Field(default=50, ge=5, le=500)
 
 
 class PrivacySettings(_Strict):
@@ -140,6 +207,15 @@ class Secrets(BaseModel):
     telegram_webhook_secret: Optional[str] = None
     telegram_api_url: Optional[str] = None
     twilio_api_url: Optional[str] = None
+    # the bearer token Prometheus sends to /metrics; without it /metrics answers loopback only
+    metrics_token: Optional[str] = None
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_enough(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and len(value) < 24:
+            raise ValueError("HELPDESK_METRICS_TOKEN must have at least 24 characters (e.g. openssl rand -hex 24)")
+        return value
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Secrets":
@@ -159,6 +235,7 @@ class Secrets(BaseModel):
             telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
             telegram_api_url=get("HELPDESK_TELEGRAM_API_URL"),
             twilio_api_url=get("HELPDESK_TWILIO_API_URL"),
+            metrics_token=get("HELPDESK_METRICS_TOKEN"),
         )
 
 
@@ -167,6 +244,7 @@ class Settings(_Strict):
     database: DatabaseSettings
     web: WebSettings = WebSettings()
     webchat: WebChatSettings = WebChatSettings()
+    console: ConsoleSettings = ConsoleSettings()
     matching: MatchingSettings
     understanding: UnderstandingSettings
     conversation: ConversationSettings = ConversationSettings()
@@ -227,8 +305,8 @@ def load_settings(path: str | Path | None = None, env: dict[str, str] | None = N
         raise ConfigError(f"{p}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{p}: expected a mapping of settings at the top level")
-    raw = {**raw, "secrets": Secrets.from_env(env), "config_path": str(p)}
     try:
+        raw = {**raw, "secrets": Secrets.from_env(env), "config_path": str(p)}
         return Settings.model_validate(raw)
     except ValidationError as exc:
         lines = []

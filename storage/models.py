@@ -181,7 +181,8 @@ class Case(SQLModel, table=True):
     """A report taken by the bot and handled by officers."""
 
     __tablename__ = "support_case"
-    __table_args__ = (Index("ix_case_queue", "status", "priority_rank", "sla_due_at"),)
+    # the queue reads this index only: genuine cases before flagged ones of the same priority
+    __table_args__ = (Index("ix_case_queue", "status", "priority_rank", "suspected_spam", "sla_due_at"),)
     id: Optional[int] = Field(default=None, primary_key=True)
     number: str = Field(max_length=30, unique=True)  # MC-2026-00042
     contact_id: int = Field(foreign_key="contact.id", index=True)
@@ -204,6 +205,10 @@ class Case(SQLModel, table=True):
     escalated_at: Optional[dt.datetime] = None
     rating: Optional[int] = None
     telegram_thread_id: Optional[int] = None
+    # "kemungkinan spam": opened over a web chat flood limit; a supervisor reviews it
+    suspected_spam: bool = False
+    # the status before a supervisor closed it as spam; reopening restores it (None: not closed as spam)
+    spam_closed_from: Optional[str] = Field(default=None, max_length=20)
 
 
 class CaseEvent(SQLModel, table=True):

@@ -23,8 +23,17 @@ TOPIC_REOPENED), so a restart neither repeats nor forgets it; a topic that canno
 Announcements and topic changes come from a sweep, run when the engine reports a new case
 (`on_case_event`, called after commit), after /selesai, and every SWEEP_SECONDS, so nothing is
 missed when the change came from another process (the console) or the process restarted in
-between. Multi-worker note: the sweep holds an in-process lock only, so run the desk in one
-process (as the scheduler).
+between.
+
+Several workers: every worker runs a desk (each receives webhooks), but only the holder of the
+database lease LEASE_NAME (storage/lease.py) sweeps, so one topic is created per case. The
+lease is taken or renewed at the start of each sweep and again before each further
+announcement or topic change, so a holder that stalled for longer than the lease learns it
+before its next Telegram call; the others try again every SWEEP_SECONDS and take over when the
+holder dies (the lease runs out) or stops (it releases the lease). What is not a sweep — the reporter's later
+messages and SLA notices, posted by the worker that saw them — needs no lease; such a post for
+a case not announced yet waits (up to POST_WAIT) until the holder has made its thread. A case
+announced from another worker's event waits for the holder's next sweep (≤ SWEEP_SECONDS).
 """
 
 from __future__ import annotations
@@ -40,16 +49,17 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import or_
 from sqlalchemy import update as sql_update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, col, select
 from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.channels.telegram import describe
+from bot.scheduler import new_holder
 from flows import phrases
 from flows.messages import Inbound
-from storage import cases, repo
+from storage import cases, lease, repo
 from storage.db import unit_of_work
 from storage.models import Case, CaseEvent, Contact, Officer, utcnow
 
@@ -60,8 +70,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 30.0
+LEASE_NAME = "staff_desk"  # not the scheduler's: a worker with HELPDESK_SCHEDULER=off may sweep
+LEASE_RECHECK = 1.0  # seconds an answer about the lease is reused (it lasts storage.lease.LEASE_SECONDS)
 SWEEP_AGE = dt.timedelta(days=7)  # first start with a desk: recent open cases only, not years of history
 SWEEP_BATCH = 10
+POST_WAIT = 300.0  # seconds a post waits for its case's announcement (made by the lease holder, maybe elsewhere)
+POSTS_HELD_MAX = 500
 TOPIC_BATCH = 5  # topic changes per sweep: each is up to three calls against the group's ~20/min budget
 MEMBER_TTL = 300.0  # seconds a confirmed membership is trusted (getChatMember counts against the group limit)
 TOPICS_OFF_RETRY = 3600.0
@@ -105,6 +119,15 @@ class DeskEvent:
     kind: str  # created | message | sla_reminder | escalated_to_supervisor | finished
     case_number: str
     text: str = ""
+
+
+@dataclass(frozen=True)
+class HeldPost:
+    """A post for a case whose thread does not exist yet."""
+
+    case_number: str
+    text: str
+    until: float  # time.monotonic() after which it is given up
 
 
 @dataclass(frozen=True)
@@ -195,10 +218,15 @@ def case_for_thread(db, candidates: list[int]) -> tuple[int, str] | None:  # typ
     return None
 
 
-def open_case_thread(db, number: str) -> int | None:  # type: ignore[no-untyped-def]
+def open_case_thread(db, number: str) -> tuple[bool, int | None]:  # type: ignore[no-untyped-def]
+    """(open, thread id) of a case: open with a thread, open and still to be announced (None, as
+    `unannounced` would pick it), or (False, None) — closed, unknown, or too old to be announced.
+    One query, so an announcement made meanwhile by another worker is seen whole or not at all."""
     with Session(db) as s:
-        return s.exec(select(Case.telegram_thread_id).where(Case.number == number,
-                                                            col(Case.status).in_(cases.OPEN_STATUSES))).first()
+        row = s.exec(select(Case.id, Case.telegram_thread_id).where(
+            Case.number == number, col(Case.status).in_(cases.OPEN_STATUSES),
+            or_(col(Case.telegram_thread_id).is_not(None), col(Case.created_at) >= utcnow() - SWEEP_AGE))).first()
+    return (False, None) if row is None else (True, row[1])
 
 
 def _last_topic_mark():  # type: ignore[no-untyped-def]
@@ -294,6 +322,33 @@ class StaffDesk:
         # case id -> the done note is out (True: in a topic); only so that a retry after a failed
         # rename/close does not post the note twice; the case event is what lasts
         self._noted: dict[int, bool] = {}
+        self.holder = new_holder("desk-")  # this desk's name in the lease
+        self._leading = False
+        self._lease_checked = -LEASE_RECHECK
+        self._held: list[HeldPost] = []
+
+    # -- the lease: one sweeping desk among the workers --
+
+    async def _lead(self) -> bool:
+        """Take or renew the sweep lease; True while this desk holds it."""
+        if time.monotonic() - self._lease_checked < LEASE_RECHECK:
+            return self._leading  # asked a moment ago (each is a write transaction)
+        leading = await asyncio.to_thread(lease.try_acquire, self.service.db, name=LEASE_NAME, holder=self.holder)
+        self._lease_checked = time.monotonic()
+        if leading != self._leading:
+            log.info("staff desk: %s the sweep lease", "took" if leading else "does not hold")
+            self._leading = leading
+        return leading
+
+    async def _release(self) -> None:
+        if not self._leading:
+            return
+        self._leading = False
+        self._lease_checked = -LEASE_RECHECK
+        try:  # another worker takes over at its next sweep instead of when the lease runs out
+            await asyncio.to_thread(lease.release, self.service.db, name=LEASE_NAME, holder=self.holder)
+        except SQLAlchemyError as exc:
+            log.warning("staff desk: sweep lease not released: %s", type(exc).__name__)
 
     # -- announcements --
 
@@ -313,15 +368,22 @@ class StaffDesk:
 
     async def run_forever(self, interval: float | None = None) -> None:
         self._loop = asyncio.get_running_loop()
+        try:
+            await self._run(interval)
+        finally:
+            await self._release()
+
+    async def _run(self, interval: float | None) -> None:
         event: DeskEvent | None = None
         while True:
             try:
+                if event is not None and event.kind == "message":
+                    self._hold(event.case_number, event.text)
+                elif event is not None and event.kind in NOTICES:
+                    self._hold(event.case_number, NOTICES[event.kind].format(number=event.case_number))
                 if self.channel.ready:
                     await self.announce_pending()
-                    if event is not None and event.kind == "message":
-                        await self._post(event.case_number, event.text)
-                    elif event is not None and event.kind in NOTICES:
-                        await self._post(event.case_number, NOTICES[event.kind].format(number=event.case_number))
+                    await self._post_held()
                     # after the posts: a message that came just before the case ended lands before the note
                     await self.update_topics()
             except asyncio.CancelledError:
@@ -337,10 +399,15 @@ class StaffDesk:
                 event = None
 
     async def announce_pending(self) -> int:
+        """Announce new cases, if this desk holds the sweep lease; how many were announced."""
         async with self._lock:
+            if not await self._lead():
+                return 0
             cards = await asyncio.to_thread(unannounced, self.service.db)
             done = 0
-            for card in cards:
+            for i, card in enumerate(cards):
+                if i and not await self._lead():  # renewed before each topic: a stalled holder stops here
+                    break
                 done += await self._announce(card)
             return done
 
@@ -371,15 +438,41 @@ class StaffDesk:
         log.info("case %s announced in the staff chat", card.number)
         return True
 
-    async def _post(self, number: str, text: str) -> None:
-        """Into the case's thread, if the case is open and was announced (else the console has it)."""
-        thread_id = await asyncio.to_thread(open_case_thread, self.service.db, number)
+    def _hold(self, number: str, text: str) -> None:
+        self._held.append(HeldPost(number, text, time.monotonic() + POST_WAIT))
+        if len(self._held) > POSTS_HELD_MAX:
+            dropped = self._held.pop(0)
+            log.warning("case %s: staff chat post dropped (too many waiting)", dropped.case_number)
+
+    async def _post_held(self) -> None:
+        """Post what waits, in order; a post whose case is still to be announced waits, with the later
+        posts of that case (with several workers the announcement may come from another one)."""
+        waiting: list[HeldPost] = []
+        later: set[str] = set()
+        try:
+            while self._held:
+                post = self._held[0]
+                if post.case_number in later or not await self._post(post.case_number, post.text):
+                    if time.monotonic() < post.until:
+                        waiting.append(post)
+                        later.add(post.case_number)
+                    else:
+                        log.warning("case %s: staff chat post dropped (case never announced)", post.case_number)
+                self._held.pop(0)
+        finally:  # a failure (the database) keeps the post it failed on, and all after it, for the next sweep
+            self._held[:0] = waiting
+
+    async def _post(self, number: str, text: str) -> bool:
+        """Into the case's thread, if the case is open and was announced (else the console has it).
+        False: the case is still to be announced, so try again later."""
+        is_open, thread_id = await asyncio.to_thread(open_case_thread, self.service.db, number)
         if thread_id is None:
-            return
+            return not is_open
         try:
             await self._send_in_thread(thread_id, text)
         except TelegramError as exc:
             log.warning("case %s: staff chat post failed: %s", number, type(exc).__name__)
+        return True
 
     async def _send_in_thread(self, thread_id: int, text: str) -> bool:
         """Post into a case's thread: True when it went into a topic, False as a reply to the announcement."""
@@ -397,9 +490,13 @@ class StaffDesk:
     async def update_topics(self) -> int:
         """Mark the threads of finished cases done, reopen those of cases open again; how many were changed."""
         async with self._lock:
+            if not await self._lead():
+                return 0
             changes = await asyncio.to_thread(topic_changes, self.service.db)
             done = 0
-            for change in changes:
+            for i, change in enumerate(changes):
+                if i and not await self._lead():
+                    break
                 done += await (self._finish_topic(change) if change.finished else self._reopen_topic(change))
             return done
 

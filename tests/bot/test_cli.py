@@ -190,8 +190,8 @@ def test_agencies_import_reads_xlsx(monkeypatch, capsys, settings, tmp_path) -> 
 
 
 def test_officers_add_link_and_list(monkeypatch, capsys, settings, service) -> None:
-    code, out, _ = run(monkeypatch, capsys, settings, ["officers", "add", "siti", "--role", "supervisor",
-                                                        "--password", "panjang-sekali"])
+    code, out, _ = run(monkeypatch, capsys, settings, ["officers", "add", "siti", "--role", "supervisor"],
+                       "kopi-tubruk-di-batam-2026\n")  # the password comes on stdin, never in argv
     assert code == 0
     code, out, _ = run(monkeypatch, capsys, settings, ["officers", "link", "siti", "424242"])
     assert code == 0

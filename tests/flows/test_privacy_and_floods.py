@@ -80,7 +80,7 @@ def test_export_lists_everything_about_one_person(service) -> None:
 
 def test_a_flood_is_slowed_with_one_notice_but_danger_goes_through(service) -> None:
     chat = Chat(service)
-    replies = [chat.say(f"halo {i}") for i in range(40)]
+    replies = [chat.say("halo") for _ in range(40)]
     notices = [r for batch in replies for r in batch if "banyak sekali" in r.text]
     assert len(notices) == 1
     assert replies[-1] == []  # further messages in the same minute are stored, not answered
