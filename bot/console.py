@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import anyio.from_thread
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -88,6 +89,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         scheduler.stop_scheduler(app)
 
+
+MAX_ROW_ID = 2**31 - 1  # the largest id a row can have (PostgreSQL integer): a larger one is a 422, never a 500
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]
 
 router = APIRouter(prefix="/console", lifespan=_lifespan)
 
@@ -297,7 +301,7 @@ def bulk_spam(request: Request, staff: Supervisor, _: CsrfChecked, action: Annot
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(request: Request, case_id: int, staff: StaffUser,
+def case_page(request: Request, case_id: RowId, staff: StaffUser,
               ok: str = Query(default="", max_length=20)) -> HTMLResponse:
     with _uow(request) as s:
         me = _officer(s, staff)
@@ -318,22 +322,22 @@ def case_page(request: Request, case_id: int, staff: StaffUser,
 
 
 @router.post("/cases/{case_id}/claim")
-def claim_case(request: Request, case_id: int, staff: CsrfChecked) -> Response:
+def claim_case(request: Request, case_id: RowId, staff: CsrfChecked) -> Response:
     with _uow(request) as s:
         cases.claim(s, case_id=case_id, officer=_officer(s, staff))
     return _back(case_id, "claimed")
 
 
 @router.post("/cases/{case_id}/assign")
-def assign_case(request: Request, case_id: int, staff: Supervisor, _: CsrfChecked,
-                officer_id: Annotated[int, Form()]) -> Response:
+def assign_case(request: Request, case_id: RowId, staff: Supervisor, _: CsrfChecked,
+                officer_id: Annotated[int, Form(ge=1, le=MAX_ROW_ID)]) -> Response:
     with _uow(request) as s:
         cases.assign(s, case_id=case_id, officer_id=officer_id, by=_officer(s, staff))
     return _back(case_id, "assigned")
 
 
 @router.post("/cases/{case_id}/reply")
-def reply_case(request: Request, case_id: int, staff: CsrfChecked, text: Annotated[str, Form(max_length=8000)] = "",
+def reply_case(request: Request, case_id: RowId, staff: CsrfChecked, text: Annotated[str, Form(max_length=8000)] = "",
                canned: Annotated[str, Form(max_length=40)] = "") -> Response:
     if not text.strip() and canned in CANNED_BY_KEY:
         text = CANNED_BY_KEY[canned].text  # works without JavaScript: pick a canned text and send
@@ -345,7 +349,7 @@ def reply_case(request: Request, case_id: int, staff: CsrfChecked, text: Annotat
 
 
 @router.post("/cases/{case_id}/note")
-def note_case(request: Request, case_id: int, staff: CsrfChecked,
+def note_case(request: Request, case_id: RowId, staff: CsrfChecked,
               text: Annotated[str, Form(max_length=8000)] = "") -> Response:
     with _uow(request) as s:
         cases.add_note(s, case_id=case_id, officer=_officer(s, staff), text=text)
@@ -353,7 +357,7 @@ def note_case(request: Request, case_id: int, staff: CsrfChecked,
 
 
 @router.post("/cases/{case_id}/refer")
-def refer_case(request: Request, case_id: int, staff: CsrfChecked, to: Annotated[str, Form(max_length=20)],
+def refer_case(request: Request, case_id: RowId, staff: CsrfChecked, to: Annotated[str, Form(max_length=20)],
                note: Annotated[str, Form(max_length=8000)] = "") -> Response:
     with _uow(request) as s:
         cases.refer(s, case_id=case_id, officer=_officer(s, staff), to=to, note=note)
@@ -361,7 +365,7 @@ def refer_case(request: Request, case_id: int, staff: CsrfChecked, to: Annotated
 
 
 @router.post("/cases/{case_id}/status")
-def status_case(request: Request, case_id: int, staff: CsrfChecked, status: Annotated[str, Form(max_length=20)],
+def status_case(request: Request, case_id: RowId, staff: CsrfChecked, status: Annotated[str, Form(max_length=20)],
                 note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     with _uow(request) as s:
         cases.set_status(s, case_id=case_id, officer=_officer(s, staff), status=status, note=note,
@@ -371,7 +375,7 @@ def status_case(request: Request, case_id: int, staff: CsrfChecked, status: Anno
 
 
 @router.post("/cases/{case_id}/resolve")
-def resolve_case(request: Request, case_id: int, staff: CsrfChecked,
+def resolve_case(request: Request, case_id: RowId, staff: CsrfChecked,
                  note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     with _uow(request) as s:
         cases.resolve(s, case_id=case_id, officer=_officer(s, staff), rating_prompt=rating_prompt(), note=note)
@@ -380,7 +384,7 @@ def resolve_case(request: Request, case_id: int, staff: CsrfChecked,
 
 
 @router.post("/cases/{case_id}/close")
-def close_case(request: Request, case_id: int, staff: CsrfChecked,
+def close_case(request: Request, case_id: RowId, staff: CsrfChecked,
                note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     with _uow(request) as s:
         cases.close(s, case_id=case_id, officer=_officer(s, staff), note=note)
@@ -438,7 +442,7 @@ def add_officer(request: Request, staff: auth.Admin, _: CsrfChecked, username: A
 
 
 @router.post("/officers/{officer_id}/active")
-def set_officer_active(request: Request, officer_id: int, staff: auth.Admin, _: CsrfChecked,
+def set_officer_active(request: Request, officer_id: RowId, staff: auth.Admin, _: CsrfChecked,
                        active: Annotated[int, Form(ge=0, le=1)]) -> Response:
     if officer_id == staff.officer_id and not active:
         return _officers_page(request, staff, error="Anda tidak bisa menonaktifkan akun Anda sendiri.", status_code=400)
@@ -453,7 +457,7 @@ def set_officer_active(request: Request, officer_id: int, staff: auth.Admin, _: 
 
 
 @router.post("/officers/{officer_id}/password", response_class=HTMLResponse)
-def reset_password(request: Request, officer_id: int, staff: auth.Admin, _: CsrfChecked) -> HTMLResponse:
+def reset_password(request: Request, officer_id: RowId, staff: auth.Admin, _: CsrfChecked) -> HTMLResponse:
     password = new_password()
     try:
         with _uow(request) as s:

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
 from bot.auth import LoginRequired, StaffUser
+from bot.console import RowId
 from bot.channels import media
 from bot.settings import PROJECT_ROOT
 from storage import cases, repo
@@ -34,14 +34,12 @@ from storage.models import Evidence, Officer
 log = logging.getLogger(__name__)
 
 EVENT_KIND = "evidence_viewed"
-MAX_ID = 2**31 - 1  # an integer column on PostgreSQL; a larger id is a 422, never a 500
 NOT_FOUND = "Bukti tidak ditemukan."
 NOT_STORED = "Berkas bukti ini belum tersimpan di server (masih diunduh dari saluran, atau gagal diunduh)."
 REFUSED = "Berkas bukti ini tidak bisa dibuka dari konsol. Hubungi admin."
 DOWNLOAD_TYPE = "application/octet-stream"
 
 router = APIRouter(prefix="/console")
-RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 
 @dataclass(frozen=True)

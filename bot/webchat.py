@@ -56,7 +56,7 @@ class WebMessage(BaseModel):
     # the browser's id of this message: a retried POST of it is handled once
     message_id: str = Field(default="", max_length=64)
     # the last message the browser shows; the answer carries everything after it
-    after: int = Field(default=0, ge=0)
+    after: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
 def _service(request: Request) -> Any:
@@ -290,7 +290,7 @@ def send(message: WebMessage, request: Request, response: Response, service: Ser
 
 
 @router.get("/try/api/messages")
-def poll(request: Request, response: Response, service: Service, after: int = Query(default=0, ge=0)) -> dict:
+def poll(request: Request, response: Response, service: Service, after: int = Query(default=0, ge=0, le=2**31 - 1)) -> dict:
     """The conversation after message `after` (0: the history); officer answers arrive this way."""
     token = _current(request, service)
     if token is None:

@@ -91,6 +91,7 @@ class CaseDetail:
     evidence: list[Evidence]
     events: list[CaseEvent]
     notes: list[CaseEvent] = field(default_factory=list)
+    related: list[Case] = field(default_factory=list)  # the same person's other cases, newest first
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -312,7 +313,9 @@ def detail(session: Session, *, case_id: int, officer: Officer) -> CaseDetail:
                       assignee=session.get(Officer, case.assignee_id) if case.assignee_id else None,
                       transcript=messages, delivery=delivery, undelivered=undelivered(session, case_id=case_id),
                       evidence=evidence(session, case_id=case_id), events=trail,
-                      notes=[e for e in trail if e.kind == "note"])
+                      notes=[e for e in trail if e.kind == "note"],
+                      related=list(session.exec(select(Case).where(Case.contact_id == case.contact_id, Case.id != case.id)
+                                                .order_by(col(Case.id).desc()).limit(20))))
 
 
 # --- officer actions -----------------------------------------------------------------------------
