@@ -17,7 +17,6 @@ from bot.app import create_app
 from bot.settings import Settings, WebChatFloodLimits
 from bot.webchat import FloodGuard
 from flows import phrases
-from storage import cases
 from storage.db import unit_of_work
 from storage.models import Case, CaseEvent
 from tests.bot.console_util import add_staff, csrf_of, login

@@ -152,7 +152,6 @@ def test_the_transcript_shows_the_label_of_a_pressed_button(chat: Chat, service)
 
 def test_none_of_these_records_the_question_for_the_curators(chat: Chat, service) -> None:
     from flows import faq, phrases
-    from storage.models import UnansweredQuestion
 
     step = faq.suggest("apa bedanya job order dan demand letter", [])
     assert step.state.slots["question"] == "apa bedanya job order dan demand letter"
