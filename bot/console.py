@@ -56,7 +56,8 @@ ROLE_LABELS = {"officer": "Petugas", "supervisor": "Supervisor", "admin": "Admin
 REFERRAL_LABELS = {"embassy": "KBRI/KJRI (perwakilan RI)", "police": "Polisi", "ngo": "LSM/organisasi pendamping"}
 CHANNEL_LABELS = {"web": "Web chat", "whatsapp": "WhatsApp", "telegram": "Telegram", "cli": "CLI"}
 EVENT_LABELS = {
-    "created": "Dibuat", "viewed": "Dibuka", "claimed": "Diambil", "assigned": "Ditugaskan",
+    "created": "Dibuat", "viewed": "Dibuka", "evidence_viewed": "Bukti dibuka", "intake": "Jawaban pelapor",
+    "category": "Kategori berubah", "claimed": "Diambil", "assigned": "Ditugaskan",
     "replied": "Dibalas", "note": "Catatan", "status": "Status diubah", "referral": "Dirujuk",
     "sla_reminder": "Pengingat SLA", "escalated_to_supervisor": "Dieskalasi ke supervisor",
     "escalated": "Dinaikkan ke darurat", "message": "Laporan tambahan", "rated": "Dinilai pelapor",
