@@ -136,10 +136,15 @@ def safety_answer(turn: Turn, ctx: FlowContext, in_danger: bool | None) -> StepR
                      {**(resume.get("slots") or {}), "_lang": _lang(turn)})
     if in_danger:
         return emergency(Turn(turn.inbound, previous, turn.case, turn.now), ctx.read(held), ctx, text=held)
-    if in_danger is None:  # not an answer but a new message: handle that one
-        return _step(Turn(turn.inbound, previous, turn.case, turn.now), ctx)
     again = Turn(dataclasses.replace(turn.inbound, text=held), previous, turn.case, turn.now)
-    return _step(again, ctx, ask_safety=False)
+    result = _step(again, ctx, ask_safety=False)
+    if in_danger is None:
+        # not an answer but a new message: the held one is never dropped (a report still opens its
+        # case), and the new one is then handled in the state the held one left
+        then = _step(Turn(turn.inbound, result.state, turn.case, turn.now), ctx)
+        result = StepResult(result.replies + then.replies, then.state, result.effects + then.effects,
+                            then.intent or result.intent)
+    return result
 
 
 def open_human_case(turn: Turn, ctx: FlowContext) -> StepResult:

@@ -153,3 +153,12 @@ def test_the_models_alone_do_not_escalate_a_short_intake_answer_they_ask(ctx: Fl
     assert not any(isinstance(e, (OpenCase, EscalateCase)) for e in asked.effects)
     explicit = conversation.handle(turn("saya dikunci di kamar oleh majikan", state, CaseView("MC-1", "new")), c)
     assert any(isinstance(e, EscalateCase) for e in explicit.effects)  # a danger phrase still escalates at once
+
+
+def test_a_new_message_instead_of_an_answer_never_drops_the_held_report(ctx: FlowContext) -> None:
+    c = with_reading(ctx, reading("report", 0.9, 0.3))
+    asked = conversation.handle(turn("paspor saya dipegang agen", State()), c)
+    assert asked.replies[0].text.startswith("Apakah Anda dalam bahaya sekarang?")
+    calm = with_reading(ctx, reading("report", 0.9, 0.0))  # the held report, read again, is no danger now
+    moved_on = conversation.handle(turn("Kuala Lumpur", asked.state), calm)
+    assert any(isinstance(e, OpenCase) and e.summary == "paspor saya dipegang agen" for e in moved_on.effects)
