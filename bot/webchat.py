@@ -191,6 +191,17 @@ class FloodGuard:
     def _per(self, limit: int) -> str:
         return f"{limit} per {self.limits.window_minutes} menit"
 
+    @staticmethod
+    def _overall(counter, reasons: list[str], now: float, reason: str) -> None:  # type: ignore[no-untyped-def]
+        """Only what is within the per-address limits uses up the service-wide allowance, so one
+        flooding address cannot exhaust it for everyone."""
+        if reasons:
+            return
+        if counter.reached("*", now):
+            reasons.append(reason)
+        else:
+            counter.add("*", now)
+
     def session_started(self, *, ip: str, session: str) -> list[str]:
         with self._lock:
             now = self._clock()
@@ -198,10 +209,8 @@ class FloodGuard:
             if self._sessions_ip.reached(ip, now):
                 reasons.append(f"sesi baru dari alamat yang sama melebihi {self._per(self.limits.new_sessions_per_ip)}")
             self._sessions_ip.add(ip, now)
-            if not reasons and self._sessions_all.reached("*", now):
-                reasons.append(f"sesi baru di seluruh layanan melebihi {self._per(self.limits.new_sessions_total)}")
-            elif not reasons:
-                self._sessions_all.add("*", now)
+            self._overall(self._sessions_all, reasons, now,
+                          f"sesi baru di seluruh layanan melebihi {self._per(self.limits.new_sessions_total)}")
             if reasons:
                 self._over_sessions.add(session, now)
             return reasons
@@ -218,10 +227,8 @@ class FloodGuard:
             if self._cases_session.reached(session, now):
                 reasons.append(f"kasus dari sesi ini melebihi {self._per(self.limits.cases_per_session)}")
             self._cases_session.add(session, now)
-            if not reasons and self._cases_all.reached("*", now):
-                reasons.append(f"kasus web chat di seluruh layanan melebihi {self._per(self.limits.cases_total)}")
-            elif not reasons:
-                self._cases_all.add("*", now)
+            self._overall(self._cases_all, reasons, now,
+                          f"kasus web chat di seluruh layanan melebihi {self._per(self.limits.cases_total)}")
             return reasons
 
     def first_warning(self) -> bool:

@@ -165,7 +165,7 @@ def sweep(golds: list[Gold], ctx: FlowContext) -> None:
               f"  (below: choices or fallback {1 - (right + wrong) / len(faq):.3f})")
 
 
-def read_jsonl(path: Path, topics: dict[str, str]) -> list[Gold]:
+def read_jsonl(path: Path) -> list[Gold]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [Gold(r["text"], r["intent"], r.get("topic"), r.get("entry_id"), bool(r.get("emergency"))) for r in rows]
 
@@ -210,7 +210,7 @@ def main() -> int:
     sets = os.environ.get("EVAL_SETS")
     if sets and Path(sets).is_dir():
         for path in sorted(Path(sets).glob("intent-*.jsonl")):
-            golds = read_jsonl(path, topics)
+            golds = read_jsonl(path)
             report(f"{path.name}, production models", golds, decide(golds, ctx), naive_baseline(golds, ctx, majority))
     return 0
 

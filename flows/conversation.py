@@ -50,10 +50,9 @@ def main_menu(ctx: FlowContext, text: str | None = None) -> StepResult:
     return StepResult([reply], State(), intent="greeting")
 
 
-def _contacts(ctx: FlowContext, turn: Turn | None = None, text: str = "") -> str:
-    """The emergency contacts, those for where the person in danger is first."""
-    place = place_of(turn, text) if turn is not None else None
-    return phrases.contact_lines(dict(ctx.values.get("contacts", {})), ctx.contact_keys(place))
+def _contacts(ctx: FlowContext, turn: Turn, text: str) -> str:
+    """The emergency contacts for where the person in danger is."""
+    return phrases.contact_lines(dict(ctx.values.get("contacts", {})), ctx.contact_keys(place_of(turn, text)))
 
 
 def place_of(turn: Turn, text: str) -> str | None:

@@ -48,10 +48,6 @@ class Handled:
     case_escalated: bool = False  # an open case became an emergency with this message
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite hands times back naive
-
-
 def _buttons(out: Outbound) -> list[dict[str, str]]:
     return [{"label": b.label, "payload": b.payload} for b in out.buttons]
 
@@ -112,7 +108,7 @@ class Engine:
             case = repo.latest_case(s, contact_id=contact.id)  # type: ignore[arg-type]
             view = CaseView(case.number, case.status,
                             repo.officer_name(s, case.assignee_id) if case.assignee_id else None,
-                            _aware(case.sla_due_at), case.category) if case else None
+                            repo.aware(case.sla_due_at), case.category) if case else None
             turn = Turn(inbound, State(conv.flow, conv.step, dict(conv.slots or {})), view, utcnow())
             try:
                 if self._flooding(s, conv.id, turn):  # type: ignore[arg-type]

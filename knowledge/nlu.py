@@ -30,7 +30,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from knowledge import corpus
-from knowledge.corpus import DANGER_KINDS, INTENTS, Example
+from knowledge.corpus import Example
 from knowledge.kb import KnowledgeBase
 from knowledge.normalise import fold, normalise
 
@@ -248,5 +248,3 @@ def load(kb: KnowledgeBase, cache_dir: Path = CACHE_DIR) -> Models:
             log.warning("the cached language models are unreadable (%s); training again", type(exc).__name__)
     return train(kb, cache_dir)
 
-
-__all__ = ["Models", "Reading", "DANGER_KINDS", "INTENTS", "fit", "load", "train"]

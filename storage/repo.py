@@ -148,7 +148,7 @@ def escalate_case(session: Session, *, case: Case, sla_minutes: int, detail: str
     the category follow it (the earlier ones stay in the audit trail)."""
     if case.priority != "emergency":
         case.priority, case.priority_rank, case.emergency = "emergency", 0, True
-        case.sla_due_at = min(_aware(case.sla_due_at), utcnow() + dt.timedelta(minutes=sla_minutes))
+        case.sla_due_at = min(aware(case.sla_due_at), utcnow() + dt.timedelta(minutes=sla_minutes))
         add_case_event(session, case_id=case.id, kind="escalated", actor="bot", detail=detail)  # type: ignore[arg-type]
         case.summary = f"DARURAT: {detail}\n(sebelumnya: {case.summary})"[:2000]
     if category and category != case.category:
@@ -157,7 +157,7 @@ def escalate_case(session: Session, *, case: Case, sla_minutes: int, detail: str
         case.category = category
 
 
-def _aware(moment: dt.datetime) -> dt.datetime:
+def aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)  # SQLite hands times back naive
 
 
