@@ -149,7 +149,10 @@ def cmd_kb_check(settings: Settings, args: argparse.Namespace) -> int:
         for _, obj, _ in _json_lines(open(path, encoding="utf-8")):
             if obj and obj.get("text"):
                 forbidden.append(str(obj["text"]))
-    problems = kb_module.check(kb, settings.placeholder_values(), list(REQUIRED_TOPICS), forbidden)
+    from flows import phrases
+
+    beside_answer = (phrases.MORE_LABEL, phrases.FEEDBACK_YES.label, phrases.FEEDBACK_NO.label, phrases.TO_MENU.label)
+    problems = kb_module.check(kb, settings.placeholder_values(), list(REQUIRED_TOPICS), forbidden, beside_answer)
     if len(kb.entries) < args.min_entries:
         problems.append(f"only {len(kb.entries)} entries, at least {args.min_entries} required")
     for p in problems:

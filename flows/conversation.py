@@ -32,6 +32,8 @@ _STATUS = re.compile(r"^(status|cek status|status laporan|status kasus|laporan s
 _REPORT_WORDS = {"lapor", "laporan", "melapor", "mau lapor", "ingin melapor", "buat laporan", "minta tolong", "tolong"}
 _ERASE = re.compile(r"\b(hapus|hapuskan|menghapus|delete)\b.{0,20}\b(data|akun|pesan|riwayat)\b.{0,10}\b(saya|kami)\b")
 _LICENCE_WORDS = {"cek", "cek izin", "cek pt", "cek perusahaan", "cek agen", "cek p3mi"}
+_MORE_WORDS = {"selengkapnya", "lengkapnya", "lebih lengkap", "lebih lanjut", "detail", "detailnya", "rincian",
+               "rinciannya", "info lengkap", "more", "details"}
 _THANKS = re.compile(r"\b(terima kasih|thank you|thanks|thx|matur nuwun|suwun|nuhun|makasih)\b")
 ACK_EVERY = dt.timedelta(minutes=10)
 OUT_OF_SCOPE_SURE = 0.6
@@ -92,8 +94,10 @@ def _button_payload(text: str, state: State) -> str | None:
     t = text.strip().rstrip(".")
     if t.isascii() and t.isdigit() and 1 <= int(t) <= len(offered):  # "²" is a digit to Python, not a number
         return offered[int(t) - 1]
-    if t in offered or t in _MENU_PAYLOADS:  # Telegram callback data and web buttons come back as the payload
-        return t  # the main menu's buttons work in any state: a page or chat may show them from long ago
+    if t in offered or t in _MENU_PAYLOADS or t.startswith(phrases.MORE_PREFIX):
+        # Telegram callback data and web buttons come back as the payload; the main menu's and an
+        # answer's "Selengkapnya" work in any state: a page or chat may show them from long ago
+        return t
     return None
 
 
@@ -227,6 +231,11 @@ def _by_payload(payload: str, turn: Turn, ctx: FlowContext, sig: signals.Signals
         if entry is not None:
             return faq.answer(entry, ctx)
         return faq.cannot_answer(turn.state.slots.get("question", turn.inbound.text), [])
+    if payload.startswith(phrases.MORE_PREFIX):
+        entry = ctx.kb.entry(payload[len(phrases.MORE_PREFIX):])
+        if entry is not None:
+            return faq.details(entry, ctx)
+        return faq.cannot_answer(turn.state.slots.get("question", turn.inbound.text), [], _lang(turn))
     if payload in ("fb:yes", "fb:no"):
         return faq.feedback(turn.state, payload == "fb:yes")
     if payload.startswith("licence:no:"):
@@ -306,6 +315,10 @@ def _step(turn: Turn, ctx: FlowContext, ask_safety: bool = True) -> StepResult:
             intent = "faq" if hits and hits[0].confidence >= ctx.thresholds.suggest and not sure_elsewhere \
                 else "out_of_scope"
             return faq.respond(text, intent, hits, ctx, _lang(turn))
+    if state.flow == "faq" and state.step == "answered" and norm in _MORE_WORDS:
+        entry = ctx.kb.entry(str(state.slots.get("entry_id", "")))
+        if entry is not None:  # "selengkapnya" typed instead of pressed
+            return faq.details(entry, ctx)
     if state.flow == "licence" and state.step == "ask" and norm:
         return licence.check(text, ctx)
     if norm in _REPORT_WORDS:

@@ -10,12 +10,29 @@ from knowledge.faq_index import Hit
 from knowledge.kb import Entry
 
 
+def more_button(entry: Entry) -> Button:
+    return Button(phrases.MORE_LABEL, phrases.MORE_PREFIX + entry.id)
+
+
 def answer(entry: Entry, ctx: FlowContext) -> StepResult:
+    """The short first message; its details wait behind "Selengkapnya" (first, so it is "1" on WhatsApp)."""
+    more = (more_button(entry),) if entry.more else ()
+    return _reply(ctx.render(entry.answer), entry, ctx, more)
+
+
+def details(entry: Entry, ctx: FlowContext) -> StepResult:
+    """What "Selengkapnya" shows: the entry's details, then the same feedback question."""
+    if not entry.more:
+        return answer(entry, ctx)
+    return _reply(ctx.render(entry.more), entry, ctx)
+
+
+def _reply(text: str, entry: Entry, ctx: FlowContext, first: tuple[Button, ...] = ()) -> StepResult:
     related = [e for e in (ctx.kb.entry(r) for r in entry.related[:3]) if e is not None]
-    buttons = (phrases.FEEDBACK_YES, phrases.FEEDBACK_NO, *(Button(e.question, f"faq:{e.id}") for e in related),
-               phrases.TO_MENU)
-    text = f"{ctx.render(entry.answer)}\n\n{phrases.HELPFUL_Q}"
-    return StepResult([Outbound(text, buttons)], State("faq", "answered", {"entry_id": entry.id}), intent="faq")
+    buttons = (*first, phrases.FEEDBACK_YES, phrases.FEEDBACK_NO,
+               *(Button(e.question, f"faq:{e.id}") for e in related), phrases.TO_MENU)
+    return StepResult([Outbound(f"{text}\n\n{phrases.HELPFUL_Q}", buttons)],
+                      State("faq", "answered", {"entry_id": entry.id}), intent="faq")
 
 
 def suggest(text: str, hits: list[Hit]) -> StepResult:

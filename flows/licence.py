@@ -48,11 +48,22 @@ def data_note(ctx: FlowContext) -> str:
     return note
 
 
-def _agency_lines(agency) -> list[str]:  # type: ignore[no-untyped-def]
+# What the card says about validity once a licence no longer holds: a revoked or suspended licence
+# keeps its old end date in the registry, and "Berlaku sampai: 2031" would read as an all-clear.
+_VALIDITY = {
+    "suspended": "Status izin: diskorsing, tidak boleh merekrut atau menempatkan",
+    "revoked": "Status izin: dicabut, tidak berlaku lagi",
+}
+
+
+def _agency_lines(agency, verdict: str = "licensed") -> list[str]:  # type: ignore[no-untyped-def]
+    until = agency.valid_until.strftime('%d-%m-%Y')
+    validity = (f"Berlaku sampai: {until}" if verdict == "licensed" else
+                f"Masa berlaku habis: {until}" if verdict == "expired" else _VALIDITY[verdict])
     return [
         f"Nama: {agency.name}",
         f"Nomor izin: {agency.licence_no}",
-        f"Berlaku sampai: {agency.valid_until.strftime('%d-%m-%Y')}",
+        validity,
         f"Alamat: {agency.address or '-'}",
         f"Negara tujuan terdaftar: {', '.join(agency.countries) or '-'}",
     ]
@@ -74,7 +85,7 @@ def card(result, wanted_countries: list[str], ctx: FlowContext) -> Outbound:  # 
         buttons: tuple[Button, ...] = (CHECK_ANOTHER, phrases.TO_MENU)
     elif verdict in _VERDICT_HEAD:
         agency = result.matches[0].agency
-        lines = [f"⛔ Izin perusahaan ini {_VERDICT_HEAD[verdict]}.", *_agency_lines(agency)[:3], DONT_PAY]
+        lines = [f"⛔ Izin perusahaan ini {_VERDICT_HEAD[verdict]}.", *_agency_lines(agency, verdict)[:3], DONT_PAY]
         buttons = (REPORT_RECRUITER, CHECK_ANOTHER, phrases.TO_MENU)
     elif verdict == "ambiguous":
         lines = ["Ada beberapa perusahaan terdaftar dengan nama mirip. Pilih yang Anda maksud:"]

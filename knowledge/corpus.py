@@ -111,7 +111,7 @@ def kb_examples(kb: KnowledgeBase) -> list[Example]:
         group = f"kb:{e.id}"
         examples += [Example(text, "faq", e.id, group) for text in (e.question, *e.phrasings)]
         examples += [Example(k, "faq", e.id, group, entry_only=True) for k in e.keywords]
-        for line in PLACEHOLDER.sub(" ", e.answer).splitlines():
+        for line in PLACEHOLDER.sub(" ", f"{e.answer}\n{e.more}").splitlines():  # details behind "Selengkapnya" too
             line = line.strip(" •-")
             if len(line) > 20 and not line.startswith("Dasar"):  # the legal basis line names laws, not the subject
                 examples.append(Example(line, "faq", e.id, group, entry_only=True))

@@ -51,8 +51,8 @@ class FaqIndex:
             for text in (e.question, *e.phrasings, *e.keywords):
                 words = normalise(text).split()
                 raw_docs.append((i, " ".join(words), {stem(w) for w in words}, 1.0))
-            # the answer itself, discounted: people ask about details only the answer names
-            words = normalise(PLACEHOLDER.sub(" ", e.answer)).split()
+            # the answer and its details, discounted: people ask about details only the answer names
+            words = normalise(PLACEHOLDER.sub(" ", f"{e.answer}\n{e.more}")).split()
             raw_docs.append((i, " ".join(words), {stem(w) for w in words}, ANSWER_FACTOR))
         df: dict[str, int] = defaultdict(int)
         for _, _, stems_, _ in raw_docs:

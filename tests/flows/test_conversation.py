@@ -13,13 +13,17 @@ def test_greeting_shows_the_main_menu(chat: Chat) -> None:
                              "Laporkan masalah / minta tolong", "Bicara dengan petugas"]
 
 
-def test_faq_answer_has_legal_basis_related_buttons_and_feedback(chat: Chat, service) -> None:
+def test_faq_answer_is_short_has_legal_basis_behind_selengkapnya_related_buttons_and_feedback(chat: Chat,
+                                                                                               service) -> None:
     chat.say("syarat jd TKW apa aja")
-    assert "Dasar" in chat.text() or "UU" in chat.text()
+    assert len(chat.text()) <= 350 + len("\n\nApakah jawaban ini membantu?")
     assert "Apakah jawaban ini membantu?" in chat.text()
     labels = chat.labels()
-    assert labels[:2] == ["Ya, membantu", "Tidak membantu"]
-    assert len(labels) > 3  # related questions follow
+    assert labels[:3] == ["Selengkapnya", "Ya, membantu", "Tidak membantu"]
+    assert len(labels) > 4  # related questions follow
+    chat.press("Selengkapnya")
+    assert "Dasar" in chat.text() or "UU" in chat.text()
+    assert chat.labels()[:2] == ["Ya, membantu", "Tidak membantu"]
     chat.press("Ya, membantu")
     with unit_of_work(service.db) as s:
         fb = s.exec(select(Feedback)).all()
@@ -29,7 +33,8 @@ def test_faq_answer_has_legal_basis_related_buttons_and_feedback(chat: Chat, ser
 def test_related_question_button_answers_that_entry(chat: Chat) -> None:
     chat.say("syarat jd TKW apa aja")
     first = chat.text()
-    related = chat.labels()[2]
+    fixed = {"Selengkapnya", "Ya, membantu", "Tidak membantu", "Menu utama"}
+    related = next(label for label in chat.labels() if label not in fixed)
     chat.press(related)
     assert chat.text() != first
     assert "Apakah jawaban ini membantu?" in chat.text()
