@@ -102,6 +102,10 @@ _QUESTION_START = re.compile(
 )
 _CONDITIONAL = re.compile(r"\b(kalau|jika|bila|apabila|seandainya|misalnya|andaikan)\b")
 QUESTION_WORD = re.compile(r"\b(apa|apakah|bagaimana|siapa|berapa|dimana|di mana|kapan|mengapa|kenapa|bisakah|bolehkah)\b")
+# A question tag closes the sentence ("...ada ga skrg", "...bisa dituntut gk", "...resmi kan?"); "tidak"
+# inside a statement ("gaji tidak dibayar") is followed by what did not happen, so it must come last.
+_QUESTION_TAG = re.compile(r"\b(tidak|kah|bukan|gimana|bagaimana|kan|ora|mboten|tak|apa)"
+                           r"( (ya|sih|kak|min|dong|sekarang|nih|gan|bang|mbak|mas|pak|bu|kah))*$")
 _MODAL = re.compile(r"\b(boleh|berhak|wajib|harus|perlu|seharusnya|sebaiknya)\b")
 
 
@@ -220,7 +224,7 @@ def read(text: str, understanding: Understanding | None = None) -> Signals:
     # "kalau" inside a statement ("minta uang kalau mau pulang") does not make it a question
     conditional_question = bool(_CONDITIONAL.match(norm) or (_CONDITIONAL.search(norm) and QUESTION_WORD.search(norm)))
     question = bool(text.rstrip().endswith("?") or _QUESTION_START.search(norm) or conditional_question
-                    or _MODAL.search(norm))
+                    or _MODAL.search(norm) or _QUESTION_TAG.search(norm))
     if understanding is None or not norm:
         return Signals(norm, danger, personal, question)
     reading = understanding.models.read(text)

@@ -31,6 +31,9 @@ from flows.router import classify
     # licence checks
     ("PT Contoh Maju Bersama itu resmi?", "licence_check", False),
     ("cek izin KEP.123/MEN/IV/2019", "licence_check", False),
+    # a question tag at the end makes a question about vacancies, not a pasted advert
+    ("loker restoran di johor yg resmi ada gk sekarang", "faq", False),
+    ("DIBUTUHKAN operator pabrik Malaysia gaji RM1800 hubungi 0812 3456 7890", "licence_check", False),
     # out of scope
     ("cara membuat kue bolu pandan", "out_of_scope", False),
     ("skor pertandingan bola tadi malam", "out_of_scope", False),
