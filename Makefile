@@ -16,6 +16,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/helpdesk kb check
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 # Set EVAL_SETS to a folder of labelled intent-*.jsonl sets to score them too.
@@ -25,6 +26,8 @@ eval: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_dashboard.py
+	$(BIN)/python benchmarks/bench_search.py
 
 clean:
 	rm -rf $(VENV) data/*.db data/*.db-wal data/*.db-shm

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
@@ -52,18 +53,35 @@ class BodyLimit:
         await self.app(scope, limited_receive, send)
 
 
-def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
+def workers_enabled() -> bool:
+    """HELPDESK_WORKERS=off makes a web-only process (`helpdesk serve --no-workers` sets it)."""
+    return os.environ.get("HELPDESK_WORKERS", "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+def create_app(settings: Settings, service: Service | None = None, *, workers: bool | None = None,
+               web: bool = True) -> FastAPI:
+    """The app. Its lifespan starts the channels and, with `workers` (the embedded default), the
+    background loops and the scheduled jobs; `helpdesk worker` runs the same lifespan with `web` off."""
     service = service or build_service(settings)
+    workers = workers_enabled() if workers is None else workers
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        auth.shutdown(app)
-        service.db.dispose()
+        from bot import scheduler
+
+        if workers:
+            scheduler.start_scheduler(app)
+        try:
+            yield
+        finally:
+            scheduler.stop_scheduler(app)
+            auth.shutdown(app)
+            service.db.dispose()
 
     app = FastAPI(title="Migrant Center Kepri helpdesk", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.service = service
     app.state.settings = settings
+    app.state.workers = workers
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
     auth.install(app)  # the login guard and the password pool
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -108,5 +126,5 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
 
     from bot.channels import wiring
 
-    wiring.install(app)
+    wiring.install(app, workers=workers, web=web)
     return app

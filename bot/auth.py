@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy import delete
-from sqlmodel import Session
+from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
 from bot import passwords
@@ -46,6 +46,7 @@ from bot.passwords import PasswordPool, PasswordPoolBusy
 from bot.settings import LoginSettings
 from storage import officers
 from storage.db import read_session, unit_of_work
+from storage.ids import saved_id
 from storage.models import Officer, StaffSession, utcnow
 
 log = logging.getLogger(__name__)
@@ -233,7 +234,7 @@ def create_session(session: Session, *, officer_id: int, idle: dt.timedelta = DE
                    now: dt.datetime | None = None) -> tuple[str, StaffSession]:
     """A new session row; returns the cookie token (only its hash is stored) and the row."""
     now = now or utcnow()
-    session.exec(delete(StaffSession).where(StaffSession.expires_at < now))  # type: ignore[call-overload]
+    session.exec(delete(StaffSession).where(col(StaffSession.expires_at) < now))
     token = secrets.token_urlsafe(32)
     row = StaffSession(id=_digest(token), officer_id=officer_id, csrf_token=secrets.token_urlsafe(32),
                        created_at=now, expires_at=now + min(idle, SESSION_LIFETIME))
@@ -267,12 +268,12 @@ def load_session(session: Session, *, token: str, idle: dt.timedelta = DEFAULT_I
 
 
 def end_session(session: Session, *, token: str) -> None:
-    session.exec(delete(StaffSession).where(StaffSession.id == _digest(token)))  # type: ignore[call-overload]
+    session.exec(delete(StaffSession).where(col(StaffSession.id) == _digest(token)))
 
 
 def end_sessions_of(session: Session, *, officer_id: int) -> None:
     """Sign an officer out everywhere (account disabled, password changed or reset)."""
-    session.exec(delete(StaffSession).where(StaffSession.officer_id == officer_id))  # type: ignore[call-overload]
+    session.exec(delete(StaffSession).where(col(StaffSession.officer_id) == officer_id))
 
 
 def set_password(session: Session, *, officer_id: int, password_hash: str) -> Officer:
@@ -308,11 +309,13 @@ def client_ip(request: Request) -> str:
 
 
 def guard_of(request: Request) -> LoginGuard:
-    return request.app.state.login_guard  # type: ignore[no-any-return]
+    guard: LoginGuard = request.app.state.login_guard
+    return guard
 
 
 def pool_of(request: Request) -> PasswordPool:
-    return request.app.state.password_pool  # type: ignore[no-any-return]
+    pool: PasswordPool = request.app.state.password_pool
+    return pool
 
 
 def idle_of(request: Request) -> dt.timedelta:
@@ -420,9 +423,10 @@ def current_staff(request: Request) -> Staff:
     touch = not request.headers.get("x-requested-with")
     with unit_of_work(request.app.state.service.db) as s:
         loaded = load_session(s, token=token, idle=idle_of(request), touch=touch)
-        if loaded is not None:
+        if loaded is not None and not (loaded[1].role in SUPERVISOR_ROLES and loaded[1].totp_enabled_at is None):
+            # a supervisor or admin without a second factor (reset, or promoted) signs in again and enrols
             row, officer = loaded
-            staff = Staff(officer.id, officer.username,  # type: ignore[arg-type]
+            staff = Staff(saved_id(officer.id), officer.username,
                           officer.display_name or officer.username, officer.role, row.csrf_token)
     # raised after the unit of work, so the deletion of a stale row is committed
     if staff is None:

@@ -50,8 +50,8 @@ def cmd_classify(settings: Settings, args: argparse.Namespace) -> int:
         sig = ctx.read(text)
         route = router.classify(text, ctx, sig)
         inbound = Inbound(str(obj.get("channel") or "whatsapp"), "classify", f"classify-{n}", text)
-        step = conversation.handle(Turn(inbound, State(), None, utcnow()), ctx)
-        reply = step.replies[0].as_plain_text() if step.replies else ""
+        step = conversation.handle(Turn(inbound, State(), None, utcnow()), ctx, sig)  # the message read once
+        reply = step.replies[0].as_plain() if step.replies else ""
         _emit({"id": obj.get("id"), "intent": route.intent, "topic": route.topic, "entry_id": route.entry_id,
                "confidence": round(route.confidence, 4), "emergency": route.emergency,
                "category": route.signals.category if route.intent == "report" else None,
@@ -104,7 +104,7 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     with _practice_service(settings, args.database) as service:
         for text in turns:
             handled = service.engine.handle(Inbound(channel, user, f"sim-{uuid.uuid4().hex}", text))
-            replies.append([r.as_plain_text() for r in handled.replies])
+            replies.append([r.as_plain() for r in handled.replies])
         with unit_of_work(service.db) as s:
             contact = s.exec(select(Contact).where(Contact.urn == f"{channel}:{user}")).first()
             cases = list(s.exec(select(Case).where(Case.contact_id == contact.id).order_by(Case.id))) if contact else []
@@ -130,7 +130,7 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
                 return 0
             handled = service.engine.handle(Inbound("cli", user, uuid.uuid4().hex, text))
             for reply in handled.replies:
-                print("\nBot> " + reply.as_plain_text().replace("\n", "\n     ") + "\n")
+                print("\nBot> " + reply.as_plain().replace("\n", "\n     ") + "\n")
 
 
 # ---- kb ---------------------------------------------------------------------------------------
@@ -229,7 +229,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.server import serve
 
     return serve(settings, host=args.host or settings.web.host, port=args.port or settings.web.port,
-                 workers=args.workers)
+                 workers=args.workers, background=not args.no_workers)
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.server import run_worker
+
+    return run_worker(settings)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -241,7 +247,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host")
     s.add_argument("--port", type=int)
     s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--no-workers", action="store_true",
+                   help="web only: inbox, outbox and jobs run in `helpdesk worker` (or HELPDESK_WORKERS=off)")
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("worker", help="run the inbox processor, outbox dispatcher and jobs without the web app")
+    s.set_defaults(func=cmd_worker)
 
     s = sub.add_parser("chat", help="chat with the bot in this terminal")
     s.add_argument("--user", help="continue the conversation of this terminal user id")
@@ -281,6 +292,9 @@ def parser() -> argparse.ArgumentParser:
 
     add_officer_commands(sub)
     add_ops_commands(sub)
+    from bot.report_cli import add_report_command  # issue 16: the monthly figures
+
+    add_report_command(sub)
     return p
 
 

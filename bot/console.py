@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any, AsyncIterator, ContextManager, Literal
+from typing import Annotated, Any, ContextManager, Literal
 from zoneinfo import ZoneInfo
 
 import anyio.from_thread
@@ -27,12 +26,11 @@ from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot import auth
+from bot import auth, console_totp
 from bot.auth import CsrfChecked, StaffUser, Supervisor
-from bot.console_canned import BY_KEY as CANNED_BY_KEY
-from bot.console_canned import CANNED
 from bot.passwords import hash_password, new_password
-from storage import cases, officers
+from bot.scheduler import daily_summary
+from storage import access, cases, officers
 from storage.db import unit_of_work
 from storage.models import Officer, UnansweredQuestion, utcnow
 
@@ -65,6 +63,13 @@ EVENT_LABELS = {
     "telegram_topic_reopened": "Topik Telegram dibuka kembali",
     "flagged_spam": "Ditandai kemungkinan spam", "closed_as_spam": "Ditutup sebagai spam",
     "reopened": "Dibuka kembali",
+    "exported": "Diekspor (ekspor kasus)",
+    "view_denied": "Akses ditolak", "restricted": "Pembatasan akses", "person_merged": "Alamat digabung",
+    "person_unmerged": "Alamat dipisah", "risk_flag": "Tanda risiko",
+    "next_response_reminder": "Pengingat: pelapor belum dibalas", "resolution_overdue": "Lewat batas penyelesaian",
+    "follow_up_set": "Tanggal tindak lanjut", "follow_up_due": "Tindak lanjut jatuh tempo",
+    "priority": "Prioritas diubah", "record": "Data kasus diubah", "intake_edited": "Jawaban dikoreksi",
+    "referral_outcome": "Hasil rujukan",
 }
 DELIVERY_LABELS = {"pending": "dalam antrean kirim", "sent": "terkirim", "delivered": "diterima",
                    "undelivered": "belum terkirim"}
@@ -75,26 +80,17 @@ FLASH = {
     "replied": "Balasan masuk antrean kirim.", "note": "Catatan tersimpan.", "referral": "Rujukan tercatat.",
     "status": "Status diubah.", "resolved": "Kasus selesai; pelapor diminta memberi penilaian.",
     "closed": "Kasus ditutup.",
+    "waiting": "Menunggu balasan pelapor sampai tanggal tindak lanjut.", "reopened": "Kasus dibuka kembali.",
+    "escalated": "Kasus dieskalasi ke supervisor.",
 }
 # GET paths that are fetched by script: an expired session answers 401, not the login page
 _SCRIPT_PATHS = ("/console/queue/rows", "/console/queue.json")
 
 
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    from bot import scheduler
-
-    scheduler.start_scheduler(app)
-    try:
-        yield
-    finally:
-        scheduler.stop_scheduler(app)
-
-
 MAX_ROW_ID = 2**31 - 1  # the largest id a row can have (PostgreSQL integer): a larger one is a 422, never a 500
 RowId = Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]
 
-router = APIRouter(prefix="/console", lifespan=_lifespan)
+router = APIRouter(prefix="/console")  # the scheduler starts in the app's lifespan (bot/app.py)
 
 
 # --- plumbing ------------------------------------------------------------------------------------
@@ -175,11 +171,13 @@ def queue_view(semua: int = Query(default=0, ge=0, le=1), halaman: int = Query(d
 QueueQuery = Annotated[QueueView, Depends(queue_view)]
 
 
-def _queue_rows(request: Request, view: QueueView) -> dict[str, Any]:
+def _queue_rows(request: Request, view: QueueView, staff: auth.Staff | None = None) -> dict[str, Any]:
     page_size = request.app.state.settings.limits.queue_page_size
+    staff = staff or auth.current_staff(request)
     with _uow(request) as s:
+        # an officer's queue holds only the cases they may open (storage/access.py)
         page = cases.queue_page(s, page=view.page, page_size=page_size, include_closed=view.include_closed,
-                                only_flagged=view.only_flagged)
+                                only_flagged=view.only_flagged, visible=access.visible_condition(_officer(s, staff)))
         staff_by_id = cases.officers_by_id(s, [c.assignee_id for c in page.cases])
         counts = cases.open_case_counts(s)
     assignees = {i: (o.display_name or o.username) for i, o in staff_by_id.items()}
@@ -210,7 +208,7 @@ async def login_submit(request: Request, username: Annotated[str, Form(max_lengt
                        next: Annotated[str, Form(max_length=300)] = "/console") -> Response:
     csrf = auth.login_csrf_token(request)
     try:
-        token = await auth.authenticate(request, username=username, password=password)
+        token = await console_totp.authenticate(request, username=username, password=password, next_url=_safe_next(next))
     except auth.LoginThrottled as exc:
         minutes = max(1, (exc.retry_after + 59) // 60)
         error = (f"Terlalu banyak percobaan masuk yang gagal. Demi keamanan, coba lagi dalam {minutes} menit, "
@@ -224,6 +222,8 @@ async def login_submit(request: Request, username: Annotated[str, Form(max_lengt
                                                "error": "Nama pengguna atau kata sandi salah."}, status_code=401)
     if request.cookies.get(auth.SESSION_COOKIE):
         await run_in_threadpool(auth.logout, request)  # a new login replaces, never keeps, an older session
+    if isinstance(token, console_totp.SecondStep):  # the code, or enrolment, comes next (bot/console_totp.py)
+        return console_totp.second_step_response(request, token)
     response = RedirectResponse(_safe_next(next), status_code=303)
     auth.set_session_cookie(request, response, token)
     return response
@@ -249,21 +249,21 @@ QUEUE_FLASH = {"spam": "{n} kasus ditutup sebagai spam. Untuk membatalkan: pilih
 @router.get("", response_class=HTMLResponse)
 def queue_page(request: Request, staff: StaffUser, view: QueueQuery, ok: str = Query(default="", max_length=10),
                jumlah: int = Query(default=0, ge=0, le=cases.MAX_BULK)) -> HTMLResponse:
-    context = _queue_rows(request, replace(view, select=view.select and staff.is_supervisor))
+    context = _queue_rows(request, replace(view, select=view.select and staff.is_supervisor), staff)
     flash = QUEUE_FLASH.get(ok if jumlah else "none", "").format(n=jumlah) if ok in QUEUE_FLASH else ""
     return _render(request, "queue.html", {**context, "staff": staff, "csrf_token": staff.csrf_token,
-                                           "summary": getattr(request.app.state, "latest_summary", None),
+                                           "summary": daily_summary(_service(request), utcnow()),
                                            "flash": flash})
 
 
 @router.get("/queue/rows", response_class=HTMLResponse)
 def queue_rows(request: Request, staff: StaffUser, view: QueueQuery) -> HTMLResponse:
-    return _render(request, "_rows.html", {**_queue_rows(request, replace(view, select=False)), "staff": staff})
+    return _render(request, "_rows.html", {**_queue_rows(request, replace(view, select=False), staff), "staff": staff})
 
 
 @router.get("/queue.json")
 def queue_json(request: Request, staff: StaffUser, view: QueueQuery) -> JSONResponse:
-    data = _queue_rows(request, view)
+    data = _queue_rows(request, view, staff)
     page: cases.QueuePage = data["queue"]
     now = utcnow()
     return JSONResponse({
@@ -303,22 +303,32 @@ def bulk_spam(request: Request, staff: Supervisor, _: CsrfChecked, action: Annot
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, case_id: RowId, staff: StaffUser,
-              ok: str = Query(default="", max_length=20)) -> HTMLResponse:
+              ok: str = Query(default="", max_length=20)) -> Response:
+    from bot import console_people, console_record  # import this module
+
+    summary_only = console_people.gate(request, case_id=case_id, staff=staff, flash=ok)  # or 403, audited
+    if summary_only is not None:
+        return summary_only
     with _uow(request) as s:
         me = _officer(s, staff)
         info = cases.detail(s, case_id=case_id, officer=me)
         everyone = officers.list_officers(s)
+        person = console_people.person_context(s, case=info.case, officer=me)
+        record = console_record.record_context(s, case=info.case)  # the editable record, canned replies
     active = [o for o in everyone if o.active]
     actor_names = {"bot": "Bot", "user": "Pelapor", **{o.username: (o.display_name or o.username) for o in everyone}}
     case = info.case
     may_act = staff.is_supervisor or case.assignee_id == staff.officer_id
-    moves = sorted(cases.TRANSITIONS.get(case.status, frozenset()) & {"claimed", "waiting"}) if may_act else []
+    # "waiting" needs a follow-up date: its own form (bot/console_alerts.py, templates/_case_sla.html)
+    moves = sorted(cases.TRANSITIONS.get(case.status, frozenset()) & {"claimed"}) if may_act else []
     if case.status == "new":
         moves = []  # a new case becomes "claimed" by claiming it, not by a status change
     return _render(request, "case.html", {
         "staff": staff, "csrf_token": staff.csrf_token, "d": info, "case": case, "officers": active,
-        "actor_names": actor_names, "may_act": may_act, "moves": moves, "canned": CANNED,
-        "is_open": case.status in cases.OPEN_STATUSES, "flash": FLASH.get(ok, ""),
+        "actor_names": actor_names, "may_act": may_act, "moves": moves,
+        "is_open": case.status in cases.OPEN_STATUSES, "flash": FLASH.get(ok, "") or console_people.FLASH.get(ok, "")
+        or console_record.FLASH.get(ok, ""),
+        **person, **record,
     })
 
 
@@ -340,9 +350,11 @@ def assign_case(request: Request, case_id: RowId, staff: Supervisor, _: CsrfChec
 @router.post("/cases/{case_id}/reply")
 def reply_case(request: Request, case_id: RowId, staff: CsrfChecked, text: Annotated[str, Form(max_length=8000)] = "",
                canned: Annotated[str, Form(max_length=40)] = "") -> Response:
-    if not text.strip() and canned in CANNED_BY_KEY:
-        text = CANNED_BY_KEY[canned].text  # works without JavaScript: pick a canned text and send
+    from bot.console_record import canned_text
+
     with _uow(request) as s:
+        if not text.strip() and canned:
+            text = canned_text(s, canned) or text  # works without JavaScript: pick a canned text and send
         cases.reply_as_officer(s, case_id=case_id, officer=_officer(s, staff), text=text)
     log.info("officer reply queued for case id %s", case_id)
     _outbox_written(request)
@@ -353,7 +365,16 @@ def reply_case(request: Request, case_id: RowId, staff: CsrfChecked, text: Annot
 def note_case(request: Request, case_id: RowId, staff: CsrfChecked,
               text: Annotated[str, Form(max_length=8000)] = "") -> Response:
     with _uow(request) as s:
-        cases.add_note(s, case_id=case_id, officer=_officer(s, staff), text=text)
+        me = _officer(s, staff)
+        case = cases.get_case(s, case_id=case_id)
+        # a colleague may add what they know to a case they see in the queue, not to one hidden from them
+        refused = access.access_to(case, me) is access.Access.NONE
+        if refused:
+            access.record_denied(s, case=case, officer=me, what="menulis catatan")
+        else:
+            cases.add_note(s, case_id=case_id, officer=me, text=text)
+    if refused:  # after the unit of work, so the attempt stays in the audit trail
+        raise HTTPException(403, "Kasus ini tidak untuk Anda.")
     return _back(case_id, "note")
 
 
@@ -393,10 +414,9 @@ def close_case(request: Request, case_id: RowId, staff: CsrfChecked,
 
 
 def rating_prompt() -> cases.RatingPrompt:
-    from flows import phrases
+    from flows import rating
 
-    return cases.RatingPrompt(phrases.RATING_ASK,
-                              tuple({"label": b.label, "payload": b.payload} for b in phrases.RATING_BUTTONS))
+    return rating.prompt()
 
 
 # --- curators and admins -------------------------------------------------------------------------
@@ -478,6 +498,7 @@ def _templates() -> Jinja2Templates:
     env.globals.update(CATEGORY_LABELS=CATEGORY_LABELS, PRIORITY_LABELS=PRIORITY_LABELS, STATUS_LABELS=STATUS_LABELS,
                        ROLE_LABELS=ROLE_LABELS, REFERRAL_LABELS=REFERRAL_LABELS, CHANNEL_LABELS=CHANNEL_LABELS,
                        EVENT_LABELS=EVENT_LABELS, DELIVERY_LABELS=DELIVERY_LABELS, INTAKE_LABELS=INTAKE_LABELS)
+    env.globals.update(mask_phones=access.mask_phones)  # summaries of cases not taken: no phone numbers
     return templates
 
 
@@ -510,6 +531,21 @@ def install(app: FastAPI) -> None:
     app.add_middleware(ConsoleHeaders)
 
     app.include_router(router)
+    from bot import console_people, console_search  # confidentiality, the person, search (issue 15)
+
+    app.include_router(console_people.router)
+    app.include_router(console_search.router)
+    from bot import console_alerts  # live alerts (SSE), waiting/reopen/escalate
+
+    app.include_router(console_alerts.router)
+    from bot import console_dashboard  # the supervisors' dashboard and reports (issue 16)
+
+    app.include_router(console_dashboard.router)
+    from bot import console_admin_lists, console_record  # the editable case record, canned replies, partners
+
+    app.include_router(console_record.router)
+    app.include_router(console_admin_lists.router)
+    console_totp.install(app)  # the second factor's routes and code-step limits
 
 
 # case data must not stay in a shared phone's cache or be framed by another site

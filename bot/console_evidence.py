@@ -27,7 +27,7 @@ from bot.auth import LoginRequired, StaffUser
 from bot.console import RowId
 from bot.channels import media
 from bot.settings import PROJECT_ROOT
-from storage import cases, repo
+from storage import access, cases, repo
 from storage.db import unit_of_work
 from storage.models import Evidence, Officer
 
@@ -37,6 +37,7 @@ EVENT_KIND = "evidence_viewed"
 NOT_FOUND = "Bukti tidak ditemukan."
 NOT_STORED = "Berkas bukti ini belum tersimpan di server (masih diunduh dari saluran, atau gagal diunduh)."
 REFUSED = "Berkas bukti ini tidak bisa dibuka dari konsol. Hubungi admin."
+NOT_YOURS = "Kasus ini tidak untuk Anda. Bukti hanya bisa dibuka oleh petugas yang menanganinya atau supervisor."
 DOWNLOAD_TYPE = "application/octet-stream"
 
 router = APIRouter(prefix="/console")
@@ -93,6 +94,18 @@ def view_evidence(request: Request, case_id: RowId, evidence_id: RowId, staff: S
             raise LoginRequired()
         if not officer.active:
             raise cases.CaseForbidden("Akun petugas ini sudah dinonaktifkan.")
+        case = cases.get_case(s, case_id=case_id)
+        if access.access_to(case, officer) is not access.Access.FULL:
+            # evidence belongs to the full case: the attempt is audited, committed with this unit of work
+            access.record_denied(s, case=case, officer=officer, what=f"bukti #{evidence_id}")
+            refused = True
+        else:
+            refused = False
+    if refused:
+        raise HTTPException(403, NOT_YOURS)
+    with unit_of_work(request.app.state.service.db) as s:
+        officer = s.get(Officer, staff.officer_id)
+        assert officer is not None
         case = cases.get_case(s, case_id=case_id)
         row = s.get(Evidence, evidence_id)
         if row is None or row.case_id != case.id:

@@ -1,11 +1,12 @@
 """The inbox processor: hands acknowledged deliveries to the engine, in order per person.
 
-A webhook stores the delivery (`InboxProcessor.store`: the deliveries of concurrent requests
-go in one transaction) and answers the channel once it is committed; this processor claims the waiting rows (storage.inbox), runs the engine on each in a worker
-thread (the engine dequeues the row in its own transaction) and then calls `after` — send
-the replies, fetch the files, mirror into the staff chat. If the engine fails (the database
-is down) the row goes back in line with a growing delay: an acknowledged message is never
-dropped. Rows left by a process that died are taken again when their lease ends.
+A webhook stores the delivery (`accept`: one small insert, committed before the 200 goes back);
+this processor is a `bot.workers.loop.Work`: it claims the head of each person's line
+(storage.inbox), runs the engine on each in a worker thread (the engine dequeues the row in
+its own transaction) and then calls `after` — send the replies, fetch the files, release held
+WhatsApp replies. If the engine fails (the database is down) the row goes back in line after
+`backoff(tries)`: an acknowledged message is never dropped. Rows left by a process that died
+are taken again when their lease ends. It runs in `helpdesk serve` or in `helpdesk worker`.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ import datetime as dt
 import logging
 import os
 import socket
-import time
 import uuid
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
 
+from bot.workers.loop import WorkerLoop, backoff
 from flows import signals
 from flows.engine import Engine as FlowEngine
 from flows.engine import Handled
@@ -32,17 +33,17 @@ from storage.db import read_session, unit_of_work
 log = logging.getLogger(__name__)
 
 BATCH = 20
-MAX_GROUP = 200  # deliveries stored in one transaction
-BUSY_WINDOW = 0.05  # seconds: a webhook arrived this recently, so a burst is on
-BURST_YIELD = 1.0  # during a burst the processor takes at most half of the time
 MAX_RETRY_DELAY = 60.0  # seconds; a database outage is retried at least once a minute
+# people handled side by side: SQLite has one writer, so more would only queue in its busy
+# handler; PostgreSQL handles different people's messages in parallel (row locks per person)
+LANES = {"sqlite": 1, "postgresql": 4}
 
 After = Callable[[Inbound, Handled], Awaitable[None]]
 
 
 def accept_many(db: Engine, deliveries: list[Inbound]) -> list[bool]:
     """Store deliveries for the processor in one transaction; False for a retry of one already stored or handled."""
-    # danger is read here (a fraction of a millisecond) so that a burst cannot hold an emergency back
+    # danger is read here (a fraction of a millisecond) so that a backlog cannot hold an emergency back
     rows = [(i.dedupe_key, i.urn, i.to_json(), signals.read(i.text).is_emergency) for i in deliveries]
     with unit_of_work(db) as s:
         return inbox.add_many(s, rows)
@@ -52,127 +53,79 @@ def accept(db: Engine, inbound: Inbound) -> bool:
     return accept_many(db, [inbound])[0]
 
 
-class InboxWriter:
-    """Stores the deliveries of concurrent webhook requests together: one transaction for all that
-    arrived while the previous one committed. Each request still answers only after its row is
-    committed; under load this replaces dozens of small write transactions (each waiting for
-    SQLite's one writer and a worker thread) by a few larger ones."""
-
-    def __init__(self, db: Engine) -> None:
-        self.db = db
-        self._waiting: list[tuple[Inbound, asyncio.Future[bool]]] = []
-        self._writer: asyncio.Task[None] | None = None
-        # its own thread: a store must not queue in the default pool behind the engine and the sends
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox-writer")
-        self.last_arrival = -1e9
-
-    def close(self) -> None:
-        self._thread.shutdown(wait=False)
-
-    def busy(self) -> bool:
-        """Webhooks are arriving right now."""
-        return time.monotonic() - self.last_arrival < BUSY_WINDOW
-
-    async def accept(self, inbound: Inbound) -> bool:
-        self.last_arrival = time.monotonic()
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._waiting.append((inbound, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write())
-        return await future
-
-    async def _write(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting[:MAX_GROUP], self._waiting[MAX_GROUP:]
-            try:
-                stored = await asyncio.get_running_loop().run_in_executor(
-                    self._thread, accept_many, self.db, [inbound for inbound, _ in batch])
-            except Exception as exc:  # noqa: BLE001 - every request of the group answers 503; the channel retries
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), fresh in zip(batch, stored):
-                if not future.done():  # a request whose client went away was cancelled meanwhile
-                    future.set_result(fresh)
-
-
 def backlog(db: Engine) -> tuple[int, dt.datetime | None]:
     with read_session(db) as s:
         return inbox.backlog(s)
 
 
 def retry_delay(tries: int) -> float:
-    return min(MAX_RETRY_DELAY, 0.5 * 2 ** tries)
+    return backoff(tries + 1, base=0.5, cap=MAX_RETRY_DELAY, jitter=0)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    inbound: Inbound
+    tries: int
 
 
 class InboxProcessor:
-    def __init__(self, db: Engine, engine: FlowEngine, after: After) -> None:
+    name = "inbox"
+
+    def __init__(self, db: Engine, engine: FlowEngine, after: After, interval: float = 1.0) -> None:
         self.db = db
         self.engine = engine
         self.after = after
         self.worker = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.writer = InboxWriter(db)
-        self._wake = asyncio.Event()
+        self.lanes = LANES.get(db.dialect.name, 1)
+        self.loop: WorkerLoop[Claimed] = WorkerLoop(self, interval=interval, batch=BATCH)
 
     async def store(self, inbound: Inbound) -> bool:
         """Keep a delivery (committed when this returns) and have it handled; False for a retry."""
-        fresh = await self.writer.accept(inbound)
+        fresh = await asyncio.to_thread(accept, self.db, inbound)
         if fresh:
             self.poke()
         return fresh
 
     def poke(self) -> None:
-        """A delivery was stored: handle it now rather than at the next tick."""
-        self._wake.set()
+        """A delivery was stored: handle it now rather than at the next sweep."""
+        self.loop.poke()
 
-    def _claim(self) -> list[tuple[int, Inbound, int]]:
-        with unit_of_work(self.db) as s:
-            return [(item.id, Inbound.from_json(item.payload), item.tries)  # type: ignore[misc]
-                    for item in inbox.claim(s, worker=self.worker, limit=BATCH)]
+    # -- the Work: claim → handle → finish (in the engine's transaction) / retry --
 
-    def _retry(self, item_id: int, tries: int, exc: Exception) -> None:
-        delay = dt.timedelta(seconds=retry_delay(tries))
+    def claim(self, limit: int) -> list[Claimed]:
         with unit_of_work(self.db) as s:
-            inbox.retry(s, item_id=item_id, error=type(exc).__name__, delay=delay)
+            return [Claimed(item.id, Inbound.from_json(item.payload), item.tries)  # type: ignore[arg-type]
+                    for item in inbox.claim(s, worker=self.worker, limit=limit)]
+
+    def lane(self, item: Claimed) -> object:
+        return hash(item.inbound.urn) % self.lanes  # claim gives one message per person at a time
+
+    async def handle(self, item: Claimed) -> None:
+        handled = await asyncio.to_thread(self.engine.handle, item.inbound, item.id)
+        if not handled.duplicate:
+            try:
+                await self.after(item.inbound, handled)
+            except Exception:  # noqa: BLE001 - the message is handled and its replies are in the outbox
+                log.exception("after-handling step failed for inbox %s", item.id)
+
+    async def retry(self, item: Claimed, exc: Exception) -> None:
+        log.error("inbox %s not handled (try %s): %s", item.id, item.tries + 1, type(exc).__name__)
+        delay = dt.timedelta(seconds=retry_delay(item.tries))
+
+        def put_back() -> None:
+            with unit_of_work(self.db) as s:
+                inbox.retry(s, item_id=item.id, error=type(exc).__name__, delay=delay)
+
+        await asyncio.to_thread(put_back)
+
+    # -- running --
 
     async def process_pending(self) -> int:
-        """Handle everything that is due now; return how many deliveries were handled."""
-        total = 0
-        while batch := await asyncio.to_thread(self._claim):
-            for item_id, inbound, tries in batch:
-                started = time.monotonic()
-                try:
-                    handled = await asyncio.to_thread(self.engine.handle, inbound, item_id)
-                except Exception as exc:  # noqa: BLE001 - the row stays; it is tried again, never dropped
-                    log.error("inbox %s not handled (try %s): %s", item_id, tries + 1, type(exc).__name__)
-                    try:
-                        await asyncio.to_thread(self._retry, item_id, tries, exc)
-                    except Exception as again:  # noqa: BLE001 - the lease runs out and the row is taken again
-                        log.error("inbox %s not put back: %s", item_id, type(again).__name__)
-                    continue
-                total += 1
-                if not handled.duplicate:
-                    try:
-                        await self.after(inbound, handled)
-                    except Exception:  # the message is handled and its replies are in the outbox
-                        log.exception("after-handling step failed for inbox %s", item_id)
-                if self.writer.busy():
-                    # during a burst, acknowledging comes first (Twilio gives a webhook 15 s, then
-                    # retries; a line in danger is still taken first): pause BURST_YIELD times as
-                    # long as this message took, so acks get at least that share of the time
-                    await asyncio.sleep((time.monotonic() - started) * BURST_YIELD)
-        return total
+        """Handle everything that is due now; return how many deliveries were claimed."""
+        return await self.loop.run_once()
 
-    async def run_forever(self, interval: float = 2.0) -> None:
-        while True:
-            try:
-                await self.process_pending()
-            except Exception as exc:  # noqa: BLE001 - a database hiccup; the rows wait in the inbox
-                log.error("inbox processing failed: %s", type(exc).__name__)
-            try:  # asyncio.timeout, not wait_for (see bot.outbox.Dispatcher.run_forever)
-                async with asyncio.timeout(interval):
-                    await self._wake.wait()
-            except TimeoutError:
-                pass
-            self._wake.clear()
+    async def run_forever(self, interval: float | None = None) -> None:
+        if interval is not None:
+            self.loop.interval = interval
+        await self.loop.run_forever()

@@ -21,13 +21,13 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from flows.engine import Handled
 from flows.messages import Inbound
-from storage import inbox
-from storage.models import Case, Outbox, utcnow
+from storage import inbox, outbox
+from storage.models import Case, utcnow
 
 log = logging.getLogger(__name__)
 FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
@@ -58,14 +58,12 @@ def scrape_refused(request: Request, token: str | None) -> Response | None:
 
 
 class DatabaseGauges:
-    def __init__(self, db) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db: Engine) -> None:
         self.db = db
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with Session(self.db) as s:
-            backlog = s.exec(select(func.count()).select_from(Outbox).where(
-                col(Outbox.status).in_(("pending", "sending")))).one()
-            undelivered = s.exec(select(func.count()).select_from(Outbox).where(Outbox.status == "undelivered")).one()
+            backlog, undelivered = outbox.counts(s)
             by_priority = dict(s.exec(select(Case.priority, func.count()).where(
                 col(Case.status).in_(("new", "claimed", "waiting"))).group_by(Case.priority)).all())
             breaches = s.exec(select(func.count()).select_from(Case).where(
@@ -102,7 +100,7 @@ def install(app: FastAPI) -> None:
         messages.labels(inbound.channel, "out").inc(len(handled.replies))
         latency.observe(seconds)
 
-    service.engine.observers.append(observe)
+    service.events.on_message(observe)
 
     token = app.state.settings.secrets.metrics_token
 

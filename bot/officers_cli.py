@@ -1,4 +1,4 @@
-"""`helpdesk officers add/password/list/disable/enable/link`.
+"""`helpdesk officers add/password/reset-2fa/list/disable/enable/link`.
 
 Passwords never go on the command line (argv is visible to other users and stays in shell
 history): `add` and `password` ask twice at a terminal, or read one line from stdin
@@ -11,12 +11,17 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import TYPE_CHECKING, Callable
 
 from bot.passwords import PROBLEMS_EN, hash_password, password_problem
 from bot.settings import Settings
 
+if TYPE_CHECKING:  # the commands import the database layer only when they run: the CLI starts fast
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
-def _db(settings: Settings):  # type: ignore[no-untyped-def]
+
+def _db(settings: Settings) -> Engine:
     from storage.db import make_engine
     from storage.migrate import upgrade_to_head
 
@@ -66,6 +71,7 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_password(settings: Settings, args: argparse.Namespace) -> int:
     """Set an account's password (e.g. the only admin forgot theirs); its console sessions end."""
     from bot.auth import set_password
+    from storage.ids import saved_id
     from storage.officers import OfficerError, by_username
 
     username = args.username.strip().lower()
@@ -74,11 +80,11 @@ def cmd_password(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     password_hash = hash_password(password)
 
-    def change(s):  # type: ignore[no-untyped-def]
+    def change(s: Session) -> None:
         officer = by_username(s, username)
         if officer is None:
             raise OfficerError(f"no officer {username!r}")
-        set_password(s, officer_id=officer.id, password_hash=password_hash)
+        set_password(s, officer_id=saved_id(officer.id), password_hash=password_hash)
 
     return _change(settings, change, f"{username}: password changed; their console sessions ended")
 
@@ -93,7 +99,7 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _change(settings: Settings, change, done: str) -> int:  # type: ignore[no-untyped-def]
+def _change(settings: Settings, change: Callable[[Session], object], done: str) -> int:
     """Apply `change(session)` to an account; print `done`, or the refusal and exit 1."""
     from storage.db import unit_of_work
     from storage.officers import OfficerError
@@ -122,7 +128,25 @@ def cmd_link(settings: Settings, args: argparse.Namespace) -> int:
                    f"{args.username}: Telegram user {args.telegram_id} may now act in the staff chat")
 
 
-def add_officer_commands(sub) -> None:  # type: ignore[no-untyped-def]
+def cmd_reset_2fa(settings: Settings, args: argparse.Namespace) -> int:
+    """Forget an account's second factor (a lost phone); its sessions end and it enrols again."""
+    from storage.ids import saved_id
+    from storage.officer_totp import reset
+    from storage.officers import OfficerError, by_username
+
+    username = args.username.strip().lower()
+
+    def change(s: Session) -> None:
+        officer = by_username(s, username)
+        if officer is None:
+            raise OfficerError(f"no officer {username!r}")
+        reset(s, officer_id=saved_id(officer.id))
+
+    return _change(settings, change, f"{username}: second factor and recovery codes removed; their console "
+                                     "sessions ended (supervisors and admins enrol again at their next sign-in)")
+
+
+def add_officer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     off = sub.add_parser("officers", help="staff console accounts").add_subparsers(dest="officers_command",
                                                                                  required=True)
     s = off.add_parser("add", help="add an officer account (password asked, or one line on stdin)")
@@ -137,6 +161,9 @@ def add_officer_commands(sub) -> None:  # type: ignore[no-untyped-def]
     s.add_argument("username")
     s.add_argument("telegram_id", type=int)
     s.set_defaults(func=cmd_link)
+    s = off.add_parser("reset-2fa", help="remove an officer's second factor (lost phone); ends their sessions")
+    s.add_argument("username")
+    s.set_defaults(func=cmd_reset_2fa)
     s = off.add_parser("list", help="list officer accounts")
     s.set_defaults(func=cmd_list)
     s = off.add_parser("disable", help="disable an officer account")

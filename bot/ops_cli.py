@@ -9,12 +9,12 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from bot.settings import Settings
 
 
-def _db(settings: Settings):  # type: ignore[no-untyped-def]
+def _db(settings: Settings) -> Engine:
     from storage.db import make_engine
     from storage.migrate import upgrade_to_head
 
@@ -41,6 +41,7 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
     from sqlmodel import select
 
     from storage.db import unit_of_work
+    from storage.ids import saved_id
     from storage.models import Contact
     from storage.privacy import erase_contact
 
@@ -49,7 +50,7 @@ def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
         if contact is None:
             print(f"privacy erase: no contact {args.urn}", file=sys.stderr)
             return 1
-        done = erase_contact(s, contact_id=contact.id)  # type: ignore[arg-type]
+        done = erase_contact(s, contact_id=saved_id(contact.id))
     print("erased" if done else "erased except the open case; finished when the case is closed")
     return 0
 
@@ -72,9 +73,12 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     if url.get_backend_name() != "sqlite":
         print("backup: the database is not SQLite; use pg_dump as the README describes", file=sys.stderr)
         return 2
+    if not url.database:
+        print("backup: the SQLite URL names no database file", file=sys.stderr)
+        return 2
     target = Path(args.output or f"backups/helpdesk-{dt.datetime.now():%Y%m%d-%H%M%S}.db")
     target.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(url.database)  # type: ignore[arg-type]
+    src = sqlite3.connect(url.database)
     dst = sqlite3.connect(target)
     with dst:
         src.backup(dst)
@@ -84,7 +88,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def add_ops_commands(sub) -> None:  # type: ignore[no-untyped-def]
+def add_ops_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pr = sub.add_parser("privacy", help="personal data requests").add_subparsers(dest="privacy_command", required=True)
     s = pr.add_parser("export", help="print everything stored about one person (JSON)")
     s.add_argument("urn", help="e.g. whatsapp:+62812… or telegram:12345")

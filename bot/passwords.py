@@ -22,12 +22,15 @@ import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from typing import Callable, TypeVar
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 MIN_LENGTH = 12
 MAX_LENGTH = 200  # sign-in reads at most this much of what is typed
+
+_T = TypeVar("_T")
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +88,7 @@ class PasswordPool:
         self._pending = 0
         self._lock = threading.Lock()
 
-    async def run(self, fn, *args, trusted: bool = False):  # type: ignore[no-untyped-def]
+    async def run(self, fn: Callable[..., _T], *args: object, trusted: bool = False) -> _T:
         """`fn(*args)` on the pool; PasswordPoolBusy at once when it is full, unless `trusted` (a
         client that signed in to the account before): that one queues anyway, so a flood of
         strangers' guesses cannot keep the real officer out."""

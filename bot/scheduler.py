@@ -27,9 +27,9 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 
-from storage import cases, lease, privacy
-from storage.db import unit_of_work
-from storage.models import Case, utcnow
+from storage import case_sla, cases, lease, privacy
+from storage.db import read_session, unit_of_work
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -46,21 +46,34 @@ class SlaReport:
 
     reminded: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
+    # past the claim (storage/case_sla.py): the person waits for an answer, a follow-up date passed,
+    # the case is open past its resolution target
+    whole_case: case_sla.SlaMarks = field(default_factory=case_sla.SlaMarks)
 
 
 def _utc(now: dt.datetime) -> dt.datetime:
     return now.astimezone(dt.UTC) if now.tzinfo else now.replace(tzinfo=dt.UTC)
 
 
+def sla_targets(settings: Any) -> dict[str, case_sla.Targets]:
+    minutes = dt.timedelta(minutes=1)
+    return {p: case_sla.Targets(t.first_response * minutes, t.next_response * minutes, t.resolution * minutes)
+            for p in ("emergency", "high", "normal") for t in (settings.sla.targets(p),)}
+
+
 def check_sla(service: Any, now: dt.datetime) -> SlaReport:
-    """Remind about unclaimed cases past their SLA, then escalate them to the supervisors.
+    """Remind about unclaimed cases past their SLA, then escalate them to the supervisors; then
+    the whole-case clocks (next response, follow-up, resolution; storage/case_sla.py).
 
     An emergency is reminded and escalated as soon as its SLA passes; other cases are
-    escalated at twice their SLA. Each mark fires once per case.
+    escalated at twice their SLA. Each mark fires once per case (per exchange, for the next response).
     """
     now = _utc(now)
     report = SlaReport()
     with unit_of_work(service.db) as s:
+        sla = service.settings.sla
+        report.whole_case = case_sla.check(s, now=now, targets=sla_targets(service.settings),
+                                           follow_up_default=dt.timedelta(hours=sla.waiting_follow_up_hours))
         for case in cases.overdue_unclaimed(s, now=now):
             number, case_id = case.number, case.id
             assert case_id is not None
@@ -71,7 +84,11 @@ def check_sla(service: Any, now: dt.datetime) -> SlaReport:
                 report.escalated.append(number)
     # announce after the commit, so nobody is told about a mark that was rolled back
     announce: Callable[[str, str], None] | None = getattr(service.engine, "on_case_event", None)
-    for kind, numbers in (("sla_reminder", report.reminded), ("escalated_to_supervisor", report.escalated)):
+    whole = report.whole_case
+    for kind, numbers in (("sla_reminder", report.reminded), ("escalated_to_supervisor", report.escalated),
+                          ("next_response_reminder", whole.next_reminded),
+                          ("next_response_escalated", whole.next_escalated),
+                          ("follow_up_due", whole.follow_up_due), ("resolution_overdue", whole.resolution_overdue)):
         for number in numbers:
             log.warning("case %s: %s", number, kind)  # a case number is not personal data
             if announce is not None:
@@ -80,21 +97,19 @@ def check_sla(service: Any, now: dt.datetime) -> SlaReport:
 
 
 def daily_summary(service: Any, now: dt.datetime) -> str:
-    """The morning overview of open cases, in Indonesian (for the console now, Telegram later)."""
+    """The overview of open cases, in Indonesian, computed from the database whenever asked
+    (the console shows it; any worker gives the same answer, and a restart loses nothing)."""
     now = _utc(now)
     tz = ZoneInfo(service.settings.service.timezone)
-    with unit_of_work(service.db) as s:
-        by_priority = cases.open_case_counts(s)
-        unclaimed = cases.count_where(s, Case.status == "new")
-        overdue = cases.count_where(s, Case.status == "new", Case.sla_due_at <= now)
-        day_ago = now - dt.timedelta(hours=24)
-        resolved_today = cases.count_where(s, Case.resolved_at >= day_ago)  # type: ignore[operator]
-    total = sum(by_priority.values())
+    with read_session(service.db) as s:
+        c = case_sla.summary_counts(s, now=now)
+    by_priority = c.by_priority
     local = now.astimezone(tz)
-    return (f"Ringkasan harian {local:%d-%m-%Y %H:%M} ({tz.key}): {total} kasus terbuka — "
+    return (f"Ringkasan harian {local:%d-%m-%Y %H:%M} ({tz.key}): {c.open_total} kasus terbuka — "
             f"darurat {by_priority['emergency']}, tinggi {by_priority['high']}, biasa {by_priority['normal']}. "
-            f"Belum diambil petugas: {unclaimed}, lewat batas SLA: {overdue}. "
-            f"Diselesaikan 24 jam terakhir: {resolved_today}.")
+            f"Belum diambil petugas: {c.unclaimed}, lewat batas SLA: {c.overdue_unclaimed}. "
+            f"Tindak lanjut jatuh tempo: {c.follow_up_due}, lewat batas penyelesaian: {c.resolution_overdue}. "
+            f"Diselesaikan 24 jam terakhir: {c.resolved_last_day}.")
 
 
 # --- the jobs and their scheduler ----------------------------------------------------------------
@@ -140,8 +155,8 @@ def _purge_work(app: FastAPI) -> None:
 
 
 def _summary_work(app: FastAPI) -> None:
+    # the console computes the summary itself when a page asks: nothing is kept in this worker
     summary = daily_summary(app.state.service, utcnow())
-    app.state.latest_summary = summary
     log.info("daily summary ready (%d characters)", len(summary))
 
 

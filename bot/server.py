@@ -7,7 +7,6 @@ any other peer those headers are ignored. Login limits and /metrics rely on that
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import sys
@@ -64,7 +63,9 @@ def ensure_first_admin(service, password_file: Path) -> Path | None:  # type: ig
     return password_file
 
 
-def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> int:
+def serve(settings: Settings, *, host: str, port: int, workers: int = 1, background: bool = True) -> int:
+    """`helpdesk serve`: the web app; with `background` (the default) also the inbox processor,
+    the outbox dispatcher and the jobs. Without it they run in `helpdesk worker` processes."""
     from bot.app import create_app
     from bot.channels.wiring import plan
     from bot.service import build_service
@@ -82,10 +83,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> int:
               f"    Sign in at http://{host}:{port}/console, change the password under 'Akun saya'\n"
               "    (/console/akun), then delete that file.\n", flush=True)
     print(f"  Web chat: http://{host}:{port}/try\n", flush=True)
-    # start-up objects (KB, indexes, registry) live as long as the process: keep the garbage
-    # collector from walking them on every collection (it showed as queue-page p99 spikes)
-    gc.collect()
-    gc.freeze()
+    if not background:
+        os.environ["HELPDESK_WORKERS"] = "off"  # read by bot.asgi in each uvicorn worker, too
     options = uvicorn_options(settings)
     if workers > 1:
         # each worker builds its own app (bot/asgi.py); state is only in the database
@@ -93,5 +92,31 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1) -> int:
         os.environ["HELPDESK_CONFIG"] = settings.config_path
         uvicorn.run("bot.asgi:create", factory=True, host=host, port=port, workers=workers, **options)
         return 0
-    uvicorn.run(create_app(settings, service), host=host, port=port, **options)
+    uvicorn.run(create_app(settings, service, workers=background), host=host, port=port, **options)
+    return 0
+
+
+def run_worker(settings: Settings) -> int:
+    """`helpdesk worker`: the app's lifespan without the web server — channels, inbox processor,
+    outbox dispatcher, staff desk and the scheduled jobs — until SIGTERM or SIGINT."""
+    import asyncio
+    import signal
+
+    from bot.app import create_app
+    from bot.service import build_service
+
+    service = build_service(settings)
+    app = create_app(settings, service, workers=True, web=False)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with app.router.lifespan_context(app):
+            log.info("worker running: inbox, outbox and jobs")
+            print("  Worker running (inbox, outbox, jobs). Stop with Ctrl-C.", flush=True)
+            await stop.wait()
+
+    asyncio.run(main())
     return 0

@@ -11,6 +11,7 @@ from typing import Callable
 from sqlalchemy.engine import Engine as SqlEngine
 
 from bot.settings import PROJECT_ROOT, Settings
+from bot.workers.events import EventSink
 from flows.context import FlowContext, RegistryInfo, Thresholds
 from flows.signals import DangerBands, Understanding
 from flows.engine import Engine
@@ -55,6 +56,7 @@ class Service:
     db: SqlEngine
     ctx: FlowContext
     engine: Engine
+    events: EventSink
 
     def reload_registry(self) -> None:
         """Read the current registry from the database (after an import)."""
@@ -100,8 +102,11 @@ def build_service(settings: Settings, *, migrate: bool = True, seed_sample: bool
     if seed_sample:
         ensure_registry(settings, db)
     ctx = ctx or build_context(settings)
-    engine = Engine(db, ctx, settings.sla_minutes.model_dump(), messages_per_minute=settings.limits.messages_per_minute)
-    service = Service(settings, db, ctx, engine)
+    events = EventSink()  # the engine reports to it; metrics, staff desk and console subscribe (bot/workers/events.py)
+    engine = Engine(db, ctx, settings.sla_minutes.model_dump(), on_case_event=events.case_event,
+                    messages_per_minute=settings.limits.messages_per_minute)
+    engine.observers.append(events.message_handled)
+    service = Service(settings, db, ctx, engine, events)
     if read_registry:  # a rehearsal keeps the registry its context was given
         service.reload_registry()
     return service

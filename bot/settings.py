@@ -125,6 +125,38 @@ class SlaSettings(_Strict):
     normal: int = Field(ge=1)
 
 
+class SlaTargets(_Strict):
+    """Minutes, for one priority (storage/case_sla.py reads them)."""
+
+    first_response: int = Field(ge=1)  # opened -> claimed by an officer
+    next_response: int = Field(ge=1)  # the person wrote again in a claimed case -> an officer answers
+    resolution: int = Field(ge=1)  # opened (or reopened) -> resolved
+
+    @model_validator(mode="after")
+    def _order(self) -> "SlaTargets":
+        if self.resolution < max(self.first_response, self.next_response):
+            raise ValueError("resolution must not be shorter than first_response or next_response")
+        return self
+
+
+class CaseSlaSettings(_Strict):
+    emergency: SlaTargets
+    high: SlaTargets
+    normal: SlaTargets
+    # a case put to "menunggu balasan pelapor" by a reply, without a date, is due back after this
+    waiting_follow_up_hours: int = Field(default=72, ge=1, le=90 * 24)
+
+    @model_validator(mode="after")
+    def _urgent_first(self) -> "CaseSlaSettings":
+        for name in ("first_response", "next_response", "resolution"):
+            if not getattr(self.emergency, name) <= getattr(self.high, name) <= getattr(self.normal, name):
+                raise ValueError(f"{name}: expected emergency <= high <= normal")
+        return self
+
+    def targets(self, priority: str) -> SlaTargets:
+        return {"emergency": self.emergency, "high": self.high}.get(priority, self.normal)
+
+
 class OutboxSettings(_Strict):
     # a reply is tried this many times (back-off doubling from base_delay_seconds) before it is
     # marked undelivered for the console
@@ -252,7 +284,8 @@ class Settings(_Strict):
     contacts: dict[str, str]
     emergency_contacts: list[str] = Field(min_length=1)
     emergency_contacts_by_place: dict[str, list[str]] = {}
-    sla_minutes: SlaSettings
+    sla_minutes: SlaSettings  # first response per priority; filled from `sla` when not given
+    sla: CaseSlaSettings
     registry: RegistrySettings
     limits: LimitSettings = LimitSettings()
     outbox: OutboxSettings = OutboxSettings()
@@ -262,6 +295,23 @@ class Settings(_Strict):
     whatsapp: WhatsAppSettings = WhatsAppSettings()
     telegram: TelegramSettings = TelegramSettings()
     media: MediaSettings = MediaSettings()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _first_response_minutes(cls, raw: object) -> object:
+        # the engine times unclaimed cases by `sla_minutes`; one source of truth: `sla.*.first_response`
+        if isinstance(raw, dict) and isinstance(raw.get("sla"), dict) and "sla_minutes" not in raw:
+            sla = raw["sla"]
+            raw = {**raw, "sla_minutes": {p: (sla.get(p) or {}).get("first_response") if isinstance(sla.get(p), dict)
+                                          else None for p in ("emergency", "high", "normal")}}
+        return raw
+
+    @model_validator(mode="after")
+    def _sla_agrees(self) -> "Settings":
+        for priority in ("emergency", "high", "normal"):
+            if getattr(self.sla_minutes, priority) != self.sla.targets(priority).first_response:
+                raise ValueError(f"sla_minutes.{priority} differs from sla.{priority}.first_response; keep only sla")
+        return self
 
     @model_validator(mode="after")
     def _emergency_contacts_exist(self) -> "Settings":

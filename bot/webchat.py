@@ -31,6 +31,7 @@ from typing import Annotated, Any, Callable, Sequence
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.auth import client_ip, secure_cookies
 from bot.settings import WebChatFloodLimits
@@ -38,6 +39,7 @@ from flows import phrases
 from flows.engine import Handled
 from flows.messages import Inbound
 from storage import cases, repo, transcripts
+from storage.ids import saved_id
 from storage.db import read_session, unit_of_work
 from storage.models import MessageLog, utcnow
 
@@ -126,8 +128,8 @@ def _transcript(service: Any, address: str, after: int) -> list[dict[str, Any]]:
         rows = transcripts.messages(s, contact_id=contact_id, after_id=after)
         offered = None
         if rows and rows[0].direction == "in":  # its button, if it pressed one, was offered before
-            offered = transcripts.buttons_before(s, contact_id=contact_id, before_id=rows[0].id)  # type: ignore[arg-type]
-        unshown = transcripts.unshown_outbox_ids(s, log_ids=[r.id for r in rows if r.direction == "out"])  # type: ignore[misc]
+            offered = transcripts.buttons_before(s, contact_id=contact_id, before_id=saved_id(rows[0].id))
+        unshown = transcripts.unshown_outbox_ids(s, log_ids=[saved_id(r.id) for r in rows if r.direction == "out"])
     if unshown:  # only then take the write lock: idle polling must not queue behind webhooks
         with unit_of_work(service.db) as s:
             repo.mark_sent(s, outbox_ids=unshown, status="delivered")
@@ -192,7 +194,7 @@ class FloodGuard:
         return f"{limit} per {self.limits.window_minutes} menit"
 
     @staticmethod
-    def _overall(counter, reasons: list[str], now: float, reason: str) -> None:  # type: ignore[no-untyped-def]
+    def _overall(counter: SlidingWindow, reasons: list[str], now: float, reason: str) -> None:
         """Only what is within the per-address limits uses up the service-wide allowance, so one
         flooding address cannot exhaust it for everyone."""
         if reasons:
@@ -242,7 +244,8 @@ class FloodGuard:
 
 
 def _guard(request: Request) -> FloodGuard:
-    return request.app.state.webchat_flood_guard  # type: ignore[no-any-return]
+    guard: FloodGuard = request.app.state.webchat_flood_guard
+    return guard
 
 
 def _watch_floods(request: Request, service: Any, *, address: str, new_session: bool, handled: Handled) -> None:
@@ -324,10 +327,10 @@ class WebChatHeaders:
     """Security headers on every /try response, errors included. Plain ASGI, like ConsoleHeaders:
     other paths (webhooks) pay nothing."""
 
-    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
         if path == "/try":
             extra = PAGE_HEADERS
@@ -336,7 +339,7 @@ class WebChatHeaders:
         else:
             return await self.app(scope, receive, send)
 
-        async def send_with_headers(message):  # type: ignore[no-untyped-def]
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 names = {name for name, _ in extra}
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from flows.signals import Signals, Understanding, read
+from knowledge.agencies import AgencyIndex
 from knowledge.faq_index import FaqIndex
 from knowledge.kb import KnowledgeBase, render
 
@@ -34,7 +35,7 @@ class FlowContext:
     thresholds: Thresholds
     emergency_contacts: tuple[str, ...]
     service_name: str = "Migrant Center Kepri"
-    agencies: Any = None  # knowledge.agencies.AgencyIndex once a registry is loaded
+    agencies: AgencyIndex | None = None  # once a registry is loaded
     registry: RegistryInfo = field(default_factory=lambda: RegistryInfo(None, True))
     idle_reset: dt.timedelta = dt.timedelta(hours=4)
     today: Callable[[], dt.date] = dt.date.today

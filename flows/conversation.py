@@ -15,18 +15,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from typing import Callable, Mapping
 
-from flows import faq, licence, phrases, report, router, signals
+from flows import buttons, faq, licence, phrases, rating, report, router, signals
+from flows.about import about_someone_else, place_of
 from flows.context import FlowContext
 from flows.messages import Outbound
-from flows.state import (AttachEvidence, EraseMyData, EscalateCase, OpenCase, RecordRating, RelayToCase, State,
+from flows.state import (AttachEvidence, Effect, EraseMyData, EscalateCase, Flow, OpenCase, RelayToCase, State, Step,
                          StepResult, Turn, WithdrawCase)
-from knowledge.job_offer import destinations
 from knowledge.language import is_english
-from knowledge.normalise import normalise
 
 _MENU_WORDS = {"menu", "start", "mulai", "kembali", "menu utama", "main menu", "home", "awal"}
-_MENU_PAYLOADS = {"menu", phrases.MENU_FAQ, phrases.MENU_LICENCE, phrases.MENU_REPORT, phrases.MENU_HUMAN}
 _CANCEL_WORDS = {"batal", "batalkan", "cancel", "stop", "berhenti", "keluar"}
 _STATUS = re.compile(r"^(status|cek status|status laporan|status kasus|laporan saya|bagaimana laporan saya)\b")
 _REPORT_WORDS = {"lapor", "laporan", "melapor", "mau lapor", "ingin melapor", "buat laporan", "minta tolong", "tolong"}
@@ -37,15 +36,6 @@ _MORE_WORDS = {"selengkapnya", "lengkapnya", "lebih lengkap", "lebih lanjut", "d
 _THANKS = re.compile(r"\b(terima kasih|thank you|thanks|thx|matur nuwun|suwun|nuhun|makasih)\b")
 ACK_EVERY = dt.timedelta(minutes=10)
 OUT_OF_SCOPE_SURE = 0.6
-_COUNTRY_CODES = (("+60", "Malaysia"), ("+65", "Singapura"), ("+852", "Hong Kong"), ("+886", "Taiwan"),
-                  ("+62", "Indonesia"))
-_IN_INDONESIA = re.compile(r"\b(indonesia|kampung|desa|batam|tanjung ?pinang|karimun|bintan|sekupang|tanjung balai|"
-                           r"dideportasi|deportasi|pulang ke indonesia|tanah air)\b")
-_RELATIVE = re.compile(r"\b(adik|kakak|suami|istri|anak|ibu|bapak|ayah|teman|keponakan|sepupu|saudara|tetangga|"
-                       r"ipar|mertua|pacar|bojo)( (perempuan|laki laki|kandung|sekamar))? (saya|kami|aku)\b")
-# the writer is in it too: the message starts with "saya ..." or asks help for themself
-_FIRST_PERSON_HARM = re.compile(r"^(saya|aku|kami)\b|\b(tolong|bantu|help) (saya|aku|kami)\b")
-
 
 def main_menu(ctx: FlowContext, text: str | None = None) -> StepResult:
     reply = Outbound(text or phrases.greeting(ctx.service_name), phrases.MAIN_MENU_BUTTONS)
@@ -57,94 +47,54 @@ def _contacts(ctx: FlowContext, turn: Turn, text: str) -> str:
     return phrases.contact_lines(dict(ctx.values.get("contacts", {})), ctx.contact_keys(place_of(turn, text)))
 
 
-def place_of(turn: Turn, text: str) -> str | None:
-    """Where the person in danger is: a country named in the message or the report, a Kepri port
-    or Indonesia named without a foreign country, else the country of the WhatsApp number."""
-    told = " ".join((text, str(turn.state.slots.get("where") or ""), str(turn.state.slots.get("what") or "")))
-    named = destinations(told)
-    if named:
-        return named[0]
-    if _IN_INDONESIA.search(normalise(told)):
-        return "Indonesia"
-    if turn.inbound.channel == "whatsapp":
-        return next((country for code, country in _COUNTRY_CODES if turn.inbound.user_ref.startswith(code)), None)
-    return None
-
-
-def about_someone_else(text: str) -> bool:
-    """A report told about a relative or friend: the reply speaks to the reporter."""
-    norm = normalise(text)
-    return bool(_RELATIVE.search(norm)) and not _FIRST_PERSON_HARM.search(norm)
-
-
-def as_seen(text: str, slots: dict) -> str:
-    """What a message meant to the person, for the transcript: a pressed or numbered button is
-    shown by its label ("2 (Cek izin perusahaan)"), not by its internal code."""
-    offered: list[str] = slots.get("_buttons") or []
-    labels: list[str] = slots.get("_labels") or []
-    payload = _button_payload(text, State(slots=slots))
-    if payload is None or payload not in offered or len(labels) != len(offered):
-        return text
-    label = labels[offered.index(payload)]
-    return label if text.strip() == payload else f"{text.strip()} ({label})"
-
-
-def _button_payload(text: str, state: State) -> str | None:
-    offered: list[str] = state.slots.get("_buttons") or []
-    t = text.strip().rstrip(".")
-    if t.isascii() and t.isdigit() and 1 <= int(t) <= len(offered):  # "²" is a digit to Python, not a number
-        return offered[int(t) - 1]
-    if t in offered or t in _MENU_PAYLOADS or t.startswith(phrases.MORE_PREFIX):
-        # Telegram callback data and web buttons come back as the payload; the main menu's and an
-        # answer's "Selengkapnya" work in any state: a page or chat may show them from long ago
-        return t
-    return None
-
-
 def emergency(turn: Turn, sig: signals.Signals, ctx: FlowContext, text: str | None = None) -> StepResult:
+    """Danger now: emergency guidance at once and an emergency case (or the open case raised to one)."""
     text = turn.inbound.text if text is None else text
     contacts = _contacts(ctx, turn, text)
     if turn.case is not None and turn.case.is_open:
         reply = Outbound(phrases.t("EMERGENCY_AGAIN", _lang(turn)).format(case_number=turn.case.number,
                                                                           contacts=contacts))
         upward = sig.category if report.more_serious(sig.category, turn.case.category) else None
-        return StepResult([reply], State("case", "open"), [EscalateCase(text[:500], upward), RelayToCase(text)],
+        return StepResult([reply], State(Flow.CASE, Step.OPEN), [EscalateCase(text[:500], upward), RelayToCase(text)],
                           intent="report")
     effect = OpenCase(category=sig.category, priority="emergency", emergency=True, summary=text[:500],
                       intake={"what": text[:2000]})
     template = phrases.t("EMERGENCY_OTHER" if about_someone_else(text) else "EMERGENCY", _lang(turn))
     reply = Outbound(template.format(contacts=contacts, case_number="{case_number}"))
-    return StepResult([reply], State("case", "open"), [effect], intent="report")
+    return StepResult([reply], State(Flow.CASE, Step.OPEN), [effect], intent="report")
 
 
 def safety_question(turn: Turn, ctx: FlowContext) -> StepResult:
     """Possible danger: ask before guessing either way; the message waits for the answer."""
     state = turn.state
-    resume = {"flow": state.flow, "step": state.step,
+    resume = {"flow": state.flow.value, "step": state.step.value,
               "slots": {k: v for k, v in state.slots.items() if not k.startswith("_")}}
-    effects: list = []
+    effects: list[Effect] = []
     if turn.case is not None and turn.case.is_open:
         effects.append(RelayToCase(turn.inbound.text))  # the officer sees it whatever the answer
     reply = Outbound(phrases.t("SAFETY_QUESTION", _lang(turn)).format(contacts=_contacts(ctx, turn, turn.inbound.text)),
                      phrases.buttons((phrases.SAFETY_YES, phrases.SAFETY_NO), _lang(turn)))
     slots = {"text": turn.inbound.text[:2000], "resume": resume}
-    return StepResult([reply], State("safety", "ask", slots), effects, intent="report")
+    return StepResult([reply], State(Flow.SAFETY, Step.ASK, slots), effects, intent="report")
 
 
-def safety_answer(turn: Turn, ctx: FlowContext, in_danger: bool | None) -> StepResult:
-    """The answer to the safety question: an emergency, or the held message handled as usual."""
+def safety_answer(turn: Turn, ctx: FlowContext, sig: signals.Signals, in_danger: bool | None) -> StepResult:
+    """The answer to the safety question: an emergency, or the held message handled as usual.
+
+    `sig` is what this message (the answer) says; the held message is read once, here."""
     held = str(turn.state.slots.get("text", ""))
     resume = turn.state.slots.get("resume") or {}
-    previous = State(resume.get("flow", "menu"), resume.get("step", "start"),
-                     {**(resume.get("slots") or {}), "_lang": _lang(turn)})
+    previous = State.load(resume.get("flow", Flow.MENU), resume.get("step", Step.START),
+                          {**(resume.get("slots") or {}), "_lang": _lang(turn)})
+    held_sig = ctx.read(held.strip())
     if in_danger:
-        return emergency(Turn(turn.inbound, previous, turn.case, turn.now), ctx.read(held), ctx, text=held)
+        return emergency(Turn(turn.inbound, previous, turn.case, turn.now), held_sig, ctx, text=held)
     again = Turn(dataclasses.replace(turn.inbound, text=held), previous, turn.case, turn.now)
-    result = _step(again, ctx, ask_safety=False)
+    result = _step(again, ctx, held_sig, ask_safety=False)
     if in_danger is None:
         # not an answer but a new message: the held one is never dropped (a report still opens its
         # case), and the new one is then handled in the state the held one left
-        then = _step(Turn(turn.inbound, result.state, turn.case, turn.now), ctx)
+        then = _step(Turn(turn.inbound, result.state, turn.case, turn.now), ctx, sig)
         result = StepResult(result.replies + then.replies, then.state, result.effects + then.effects,
                             then.intent or result.intent)
     return result
@@ -154,10 +104,11 @@ def open_human_case(turn: Turn, ctx: FlowContext) -> StepResult:
     if turn.case is not None and turn.case.is_open:
         return relay(turn)
     effect = OpenCase(category="other", priority="normal", emergency=False,
-                      summary=turn.inbound.text[:500] or "Minta bicara dengan petugas", intake={"what": turn.inbound.text})
+                      summary=turn.inbound.text[:500] or "Minta bicara dengan petugas",
+                      intake={"what": turn.inbound.text})
     reply = Outbound(phrases.t("HUMAN_QUEUED", _lang(turn)).format(case_number="{case_number}",
                                                                    contacts=_contacts(ctx, turn, turn.inbound.text)))
-    return StepResult([reply], State("case", "open"), [effect], intent="human")
+    return StepResult([reply], State(Flow.CASE, Step.OPEN), [effect], intent="human")
 
 
 def status(turn: Turn) -> StepResult:
@@ -169,7 +120,7 @@ def status(turn: Turn) -> StepResult:
     return StepResult([Outbound(text)], turn.state)
 
 
-def route_free_text(turn: Turn, ctx: FlowContext, sig: signals.Signals) -> StepResult:
+def route_message(turn: Turn, ctx: FlowContext, sig: signals.Signals) -> StepResult:
     """A message outside any flow question: decide with the router."""
     text = turn.inbound.text
     route = router.classify(text, ctx, sig)
@@ -185,7 +136,7 @@ def route_free_text(turn: Turn, ctx: FlowContext, sig: signals.Signals) -> StepR
         return report.start(text, sig, lang=_lang(turn))
     if route.intent == "licence_check":
         return licence.check(text, ctx)
-    if not normalise(text).strip():
+    if not sig.text.strip():
         return main_menu(ctx, phrases.NOT_UNDERSTOOD)
     return faq.respond(text, route.intent, list(route.hits), ctx, _lang(turn))
 
@@ -201,7 +152,8 @@ def relay(turn: Turn) -> StepResult:
         last = turn.now.isoformat()
     else:
         text = phrases.t("CASE_FORWARDED_SHORT", _lang(turn))
-    return StepResult([Outbound(text)], State("case", "open", {"last_ack": last}), [RelayToCase(turn.inbound.text)],
+    return StepResult([Outbound(text)], State(Flow.CASE, Step.OPEN, {"last_ack": last}),
+                      [RelayToCase(turn.inbound.text)],
                       intent="report")
 
 
@@ -209,9 +161,9 @@ def _by_payload(payload: str, turn: Turn, ctx: FlowContext, sig: signals.Signals
     if payload == "menu":
         return main_menu(ctx, phrases.MENU_AGAIN)
     if payload == phrases.MENU_FAQ:
-        return StepResult([Outbound(phrases.ASK_QUESTION, (phrases.TO_MENU,))], State("faq", "ask"), intent="faq")
+        return StepResult([Outbound(phrases.ASK_QUESTION, (phrases.TO_MENU,))], State(Flow.FAQ, Step.ASK), intent="faq")
     if payload == phrases.MENU_LICENCE:
-        return StepResult([Outbound(phrases.ASK_AGENCY, (phrases.TO_MENU,))], State("licence", "ask"),
+        return StepResult([Outbound(phrases.ASK_AGENCY, (phrases.TO_MENU,))], State(Flow.LICENCE, Step.ASK),
                           intent="licence_check")
     if payload in (phrases.MENU_REPORT, "licence:report"):
         prefilled = ({"category": "illegal_recruiter", "who": turn.state.slots.get("query", "")}
@@ -221,7 +173,7 @@ def _by_payload(payload: str, turn: Turn, ctx: FlowContext, sig: signals.Signals
         return report.start(None, None, prefilled, _lang(turn))
     if payload == "report:same" and turn.case is not None and turn.case.is_open:
         return StepResult([Outbound(phrases.WRITE_TO_CASE.format(case_number=turn.case.number))],
-                          State("case", "open"), intent="report")
+                          State(Flow.CASE, Step.OPEN), intent="report")
     if payload == "report:new":
         return report.start(None, None, {**turn.state.slots.get("prefilled", {}), "_separate": True}, _lang(turn))
     if payload == phrases.MENU_HUMAN:
@@ -240,43 +192,95 @@ def _by_payload(payload: str, turn: Turn, ctx: FlowContext, sig: signals.Signals
         return faq.feedback(turn.state, payload == "fb:yes")
     if payload.startswith("licence:no:"):
         return licence.check(payload[len("licence:no:"):], ctx)
-    if payload == "privacy:erase" and turn.state.flow == "privacy":
+    if payload == "privacy:erase" and turn.state.flow == Flow.PRIVACY:
         return StepResult([Outbound(phrases.ERASE_DONE, (phrases.TO_MENU,))], State(), [EraseMyData()])
-    if payload.startswith("rate:") and turn.state.flow == "rating":
-        return rating(turn, int(payload[5:]))
+    if payload.startswith("rate:") and turn.state.flow == Flow.RATING:
+        return rating.answer(turn, int(payload[5:]))
     return None
 
 
-def rating(turn: Turn, value: int) -> StepResult:
-    number = turn.state.slots.get("case_number", "")
-    return StepResult([Outbound(phrases.RATING_THANKS, (phrases.TO_MENU,))], State(),
-                      [RecordRating(number, value)])
+# --- the current flow's step: (flow, step) -> handler; step None: any step of the flow ---------------
+# A handler returns None when the message is not an answer to its question (the router decides then).
+
+Handler = Callable[[Turn, FlowContext, signals.Signals, str | None], StepResult | None]
 
 
-def _step(turn: Turn, ctx: FlowContext, ask_safety: bool = True) -> StepResult:
+def _rating_answer(turn: Turn, ctx: FlowContext, sig: signals.Signals, payload: str | None) -> StepResult | None:
+    return rating.typed(turn, sig.text)
+
+
+def _report_answer(turn: Turn, ctx: FlowContext, sig: signals.Signals, payload: str | None) -> StepResult:
+    state, text, norm = turn.state, turn.inbound.text.strip(), sig.text
+    if state.step == Step.SAME_OR_NEW and turn.case is not None and turn.case.is_open:
+        return relay(turn)  # typed on instead of choosing: more about the open case
+    if report.only_asking(norm):
+        # "aku gk mau lapor, cm nanya": the case opened by the misunderstanding is withdrawn, the question answered
+        withdrawn: list[Effect] = [WithdrawCase("bukan laporan")] if "what" in state.slots else []
+        answered = route_message(Turn(turn.inbound, State(), None, turn.now), ctx, sig)
+        answered.effects[:0] = withdrawn
+        return answered
+    return report.step(state, text, payload, sig, _contacts(ctx, turn, text))
+
+
+def _faq_question(turn: Turn, ctx: FlowContext, sig: signals.Signals, payload: str | None) -> StepResult | None:
+    text = turn.inbound.text.strip()
+    if not sig.text:
+        return None
+    route = router.classify(text, ctx, sig)
+    if route.intent not in ("faq", "out_of_scope"):
+        return None
+    # the person chose "ask about procedures": a question the models are unsure about is given
+    # the benefit of the doubt, one they clearly place elsewhere is not
+    hits = list(route.hits)
+    sure_elsewhere = route.intent == "out_of_scope" and route.confidence >= OUT_OF_SCOPE_SURE
+    intent = "faq" if hits and hits[0].confidence >= ctx.thresholds.suggest and not sure_elsewhere else "out_of_scope"
+    return faq.respond(text, intent, hits, ctx, _lang(turn))
+
+
+def _faq_more(turn: Turn, ctx: FlowContext, sig: signals.Signals, payload: str | None) -> StepResult | None:
+    if sig.text not in _MORE_WORDS:
+        return None
+    entry = ctx.kb.entry(str(turn.state.slots.get("entry_id", "")))
+    return faq.details(entry, ctx) if entry is not None else None  # "selengkapnya" typed instead of pressed
+
+
+def _licence_query(turn: Turn, ctx: FlowContext, sig: signals.Signals, payload: str | None) -> StepResult | None:
+    return licence.check(turn.inbound.text.strip(), ctx) if sig.text else None
+
+
+STEPS: Mapping[tuple[Flow, Step | None], Handler] = {
+    (Flow.RATING, None): _rating_answer,
+    (Flow.REPORT, None): _report_answer,
+    (Flow.FAQ, Step.ASK): _faq_question,
+    (Flow.FAQ, Step.ANSWERED): _faq_more,
+    (Flow.LICENCE, Step.ASK): _licence_query,
+}
+
+
+def _step(turn: Turn, ctx: FlowContext, sig: signals.Signals, ask_safety: bool = True) -> StepResult:
+    """The order of checks of the module docstring; `sig` is what `turn.inbound` says."""
     state = turn.state
     text = turn.inbound.text.strip()
-    norm = normalise(text)
-    payload = _button_payload(text, state)
-    sig = ctx.read(text)
+    norm = sig.text
+    payload = buttons.payload_of(text, state.slots)
     evidence = turn.inbound.media
 
     if sig.is_emergency:
-        if state.flow == "report" and state.step in report.ANSWER_STEPS and not sig.rule_report:
+        if state.flow == Flow.REPORT and state.step in report.ANSWER_STEPS and not sig.rule_report:
             # a short answer to our own question ("nomor adik saya …") is not what the models learned
             # from: only an explicit danger phrase escalates at once, the models' suspicion is asked
             return safety_question(turn, ctx)
         return emergency(turn, sig, ctx)
-    if state.flow == "safety":
+    if state.flow == Flow.SAFETY:
         answer = {"safety:yes": True, "safety:no": False}.get(payload or "", report.yes_no(text))
-        return safety_answer(turn, ctx, answer)
+        return safety_answer(turn, ctx, sig, answer)
     if ask_safety and sig.safety_check and payload is None:
         return safety_question(turn, ctx)
-    if state.flow == "report" and state.step == "withdraw":
+    if state.flow == Flow.REPORT and state.step == Step.WITHDRAW:
         choice = {"report:withdraw": True, "report:continue": False}.get(payload or "", report.yes_no(text))
         if choice is not None:
             return report.withdraw_answer(state, choice)
-    if norm in _CANCEL_WORDS and state.flow == "report" and "what" in state.slots:
+    if norm in _CANCEL_WORDS and state.flow == Flow.REPORT and "what" in state.slots:
         return report.ask_withdraw(state)  # the case exists already: withdrawing it is a decision
     if norm in _MENU_WORDS or norm in _CANCEL_WORDS:
         return main_menu(ctx, phrases.CANCELLED + " " + phrases.MENU_AGAIN if norm in _CANCEL_WORDS else None)
@@ -284,74 +288,59 @@ def _step(turn: Turn, ctx: FlowContext, ask_safety: bool = True) -> StepResult:
         return status(turn)
     if _ERASE.search(norm) and not sig.question:
         return StepResult([Outbound(phrases.ERASE_CONFIRM, (phrases.ERASE_YES, phrases.TO_MENU))],
-                          State("privacy", "confirm"))
+                          State(Flow.PRIVACY, Step.CONFIRM))
     if payload is not None:
         by_payload = _by_payload(payload, turn, ctx, sig)
         if by_payload is not None:
             return by_payload
-    if turn.case is not None and turn.case.is_open and (state.flow == "case" or evidence):
+    if turn.case is not None and turn.case.is_open and (state.flow == Flow.CASE or evidence):
         return relay(turn)
-    if state.flow == "rating" and norm.isdigit() and 1 <= int(norm) <= 5:
-        return rating(turn, int(norm))
-    if state.flow == "report" and state.step == "same_or_new" and turn.case is not None and turn.case.is_open:
-        return relay(turn)  # typed on instead of choosing: more about the open case
-    if state.flow == "report" and report.only_asking(norm):
-        # "aku gk mau lapor, cm nanya": the case opened by the misunderstanding is withdrawn, the question answered
-        withdrawn = [WithdrawCase("bukan laporan")] if "what" in state.slots else []
-        answered = route_free_text(Turn(turn.inbound, State(), None, turn.now), ctx, sig)
-        answered.effects[:0] = withdrawn
+    handler = STEPS.get((state.flow, state.step)) or STEPS.get((state.flow, None))
+    answered = handler(turn, ctx, sig, payload) if handler is not None else None
+    if answered is not None:
         return answered
-    if state.flow == "report":
-        return report.step(state, text, payload, sig, _contacts(ctx, turn, text))
     if not text and evidence:
         return report.start(None, None, lang=_lang(turn))
-    if state.flow == "faq" and state.step == "ask" and norm:
-        route = router.classify(text, ctx, sig)
-        if route.intent in ("faq", "out_of_scope"):
-            # the person chose "ask about procedures": a question the models are unsure about is given
-            # the benefit of the doubt, one they clearly place elsewhere is not
-            hits = list(route.hits)
-            sure_elsewhere = route.intent == "out_of_scope" and route.confidence >= OUT_OF_SCOPE_SURE
-            intent = "faq" if hits and hits[0].confidence >= ctx.thresholds.suggest and not sure_elsewhere \
-                else "out_of_scope"
-            return faq.respond(text, intent, hits, ctx, _lang(turn))
-    if state.flow == "faq" and state.step == "answered" and norm in _MORE_WORDS:
-        entry = ctx.kb.entry(str(state.slots.get("entry_id", "")))
-        if entry is not None:  # "selengkapnya" typed instead of pressed
-            return faq.details(entry, ctx)
-    if state.flow == "licence" and state.step == "ask" and norm:
-        return licence.check(text, ctx)
     if norm in _REPORT_WORDS:
-        return _by_payload(phrases.MENU_REPORT, turn, ctx, sig)  # type: ignore[return-value]
+        return _menu_choice(phrases.MENU_REPORT, turn, ctx, sig)
     if norm in _LICENCE_WORDS:
-        return _by_payload(phrases.MENU_LICENCE, turn, ctx, sig)  # type: ignore[return-value]
-    return route_free_text(turn, ctx, sig)
+        return _menu_choice(phrases.MENU_LICENCE, turn, ctx, sig)
+    return route_message(turn, ctx, sig)
+
+
+def _menu_choice(payload: str, turn: Turn, ctx: FlowContext, sig: signals.Signals) -> StepResult:
+    """A main-menu choice typed as a word ("lapor", "cek"): always has a step."""
+    chosen = _by_payload(payload, turn, ctx, sig)
+    assert chosen is not None, payload
+    return chosen
 
 
 def _lang(turn: Turn) -> str:
     return str(turn.state.slots.get("_lang", "id"))
 
 
-def handle(turn: Turn, ctx: FlowContext) -> StepResult:
-    """The next step of this conversation."""
+def handle(turn: Turn, ctx: FlowContext, sig: signals.Signals | None = None) -> StepResult:
+    """The next step of this conversation. `sig`: what the caller read in the message already
+    (the engine reads it once per turn); read here when not given."""
+    sig = sig if sig is not None else ctx.read(turn.inbound.text.strip())
     english = is_english(turn.inbound.text)
     lang = "en" if english else "id" if english is False else turn.state.slots.get("_lang", "id")
     turn.state.slots["_lang"] = lang  # a "2" or "ok" keeps the language the person wrote in before
     state = turn.state
     idle = state.slots.get("_at")
-    if idle and turn.now - dt.datetime.fromisoformat(idle) > ctx.idle_reset and state.flow not in ("case", "rating"):
+    if idle and turn.now - dt.datetime.fromisoformat(idle) > ctx.idle_reset and state.flow not in (Flow.CASE,
+                                                                                                  Flow.RATING):
         # a half-done intake loses nothing: its case is open already, and messages keep going to it
-        fresh = State("case", "open") if turn.case is not None and turn.case.is_open else State()
+        fresh = State(Flow.CASE, Step.OPEN) if turn.case is not None and turn.case.is_open else State()
         fresh.slots["_lang"] = lang
         turn = Turn(turn.inbound, fresh, turn.case, turn.now)
-    result = _step(turn, ctx)
+    result = _step(turn, ctx, sig)
     for m in turn.inbound.media:
         result.effects.append(AttachEvidence(m.kind, m.ref, m.content_type))
     # remember what was offered, so "2" next turn means the second button
-    buttons = result.replies[-1].buttons if result.replies else ()
-    result.state.slots["_buttons"] = [b.payload for b in buttons]
-    result.state.slots["_labels"] = [b.label for b in buttons]
+    offered = result.replies[-1].buttons if result.replies else ()
+    result.state.slots["_buttons"] = [b.payload for b in offered]
+    result.state.slots["_labels"] = [b.label for b in offered]
     result.state.slots["_at"] = turn.now.isoformat()
     result.state.slots["_lang"] = lang
     return result
-

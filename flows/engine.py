@@ -14,16 +14,15 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from sqlalchemy.engine import Engine as SqlEngine
-from sqlalchemy.exc import IntegrityError
-
-from flows import conversation, phrases
+from flows import buttons, conversation, phrases
 from flows.context import FlowContext
 from flows.messages import Inbound, Outbound
-from flows.state import (AttachEvidence, CaseView, EraseMyData, EscalateCase, OpenCase, RecordFeedback, RecordRating,
-                         RecordUnanswered, RelayToCase, State, StepResult, Turn, UpdateCase, WithdrawCase)
-from storage import inbox, privacy, repo
-from storage.db import unit_of_work
+from flows.signals import Signals
+from flows.state import (AttachEvidence, CaseView, Effect, EraseMyData, EscalateCase, Flow, OpenCase, RecordFeedback,
+                         RecordRating, RecordUnanswered, RelayToCase, State, Step, StepResult, Turn, UpdateCase,
+                         WithdrawCase)
+from storage import cases, conversations, inbox, privacy, repo
+from storage.conversations import Database, DuplicateKey, Transaction, TurnRows
 from storage.models import Case, utcnow
 
 log = logging.getLogger(__name__)
@@ -31,7 +30,7 @@ MAX_TEXT = 10_000
 _CONTROL = {c: None for c in range(32) if chr(c) not in "\n\t"} | {0x7F: None}
 
 
-def clean_text(text: str) -> str:
+def clean(text: str) -> str:
     """Drop control characters (PostgreSQL refuses NUL; none carries meaning in a chat) and lone surrogates."""
     return text.translate(_CONTROL).encode("utf-8", "replace").decode("utf-8")
 
@@ -53,7 +52,7 @@ def _buttons(out: Outbound) -> list[dict[str, str]]:
 
 
 class Engine:
-    def __init__(self, db: SqlEngine, ctx: FlowContext, sla_minutes: Mapping[str, int],
+    def __init__(self, db: Database, ctx: FlowContext, sla_minutes: Mapping[str, int],
                  on_case_event: Callable[[str, str], None] | None = None, messages_per_minute: int = 20) -> None:
         self.db = db
         self.ctx = ctx
@@ -65,15 +64,22 @@ class Engine:
 
     def handle(self, inbound: Inbound, inbox_id: int | None = None) -> Handled:
         """Handle one delivery; `inbox_id` is its inbox row, dequeued in the same transaction."""
-        inbound = dataclasses.replace(inbound, text=clean_text(inbound.text)[:MAX_TEXT],
-                                      display_name=clean_text(inbound.display_name)[:200],
-                                      message_ref=clean_text(inbound.message_ref)[:200])
+        inbound = dataclasses.replace(inbound, text=clean(inbound.text)[:MAX_TEXT],
+                                      display_name=clean(inbound.display_name)[:200],
+                                      message_ref=clean(inbound.message_ref)[:200])
         dedupe_key = inbound.dedupe_key
         started = time.perf_counter()
+        # the message is read once per turn, before the transaction: the models take longer than the
+        # database work, and the person's row stays locked for the database work only
         try:
-            result = self._handle(inbound, dedupe_key, inbox_id)
-        except IntegrityError:
-            if not self._seen(dedupe_key, inbox_id):
+            sig: Signals | None = self.ctx.read(inbound.text.strip())
+        except Exception:
+            log.exception("reading the message failed; answering with the fallback and opening a case")
+            sig = None
+        try:
+            result = self._handle(inbound, dedupe_key, inbox_id, sig)
+        except DuplicateKey:
+            if not conversations.seen(self.db, dedupe_key=dedupe_key, done_inbox_id=inbox_id):
                 raise  # not a duplicate: the caller answers 5xx and the channel redelivers; nothing is lost
             result = Handled(duplicate=True)  # a copy of this delivery committed first, at the same moment
         for observe in self.observers:
@@ -84,64 +90,54 @@ class Engine:
             self.on_case_event("escalated", result.case_number)  # officers hear of new danger in an open case
         return result
 
-    def _seen(self, dedupe_key: str, inbox_id: int | None) -> bool:
-        with unit_of_work(self.db) as s:
-            seen = repo.inbound_seen(s, dedupe_key=dedupe_key)
-            if seen and inbox_id is not None:
-                inbox.done(s, item_id=inbox_id)
-            return seen
-
-    def _handle(self, inbound: Inbound, dedupe_key: str, inbox_id: int | None) -> Handled:
-        with unit_of_work(self.db) as s:
+    def _handle(self, inbound: Inbound, dedupe_key: str, inbox_id: int | None, sig: Signals | None) -> Handled:
+        with conversations.transaction(self.db) as s:
             if inbox_id is not None:
                 inbox.done(s, item_id=inbox_id)
-            contact = repo.contact_for_update(s, urn=inbound.urn, channel=inbound.channel, address=inbound.user_ref,
-                                              display_name=inbound.display_name)
-            if repo.inbound_seen(s, dedupe_key=dedupe_key):
+            rows = conversations.begin_turn(s, urn=inbound.urn, channel=inbound.channel, address=inbound.user_ref,
+                                            display_name=inbound.display_name, dedupe_key=dedupe_key,
+                                            received_at=inbound.received_at)
+            if rows is None:
                 return Handled(duplicate=True)
-            conv = repo.conversation_of(s, contact_id=contact.id)  # type: ignore[arg-type]
             media = [{"kind": m.kind, "ref": m.ref, "content_type": m.content_type} for m in inbound.media]
-            repo.insert_inbound(s, conversation_id=conv.id, text=conversation.as_seen(inbound.text, conv.slots or {}),  # type: ignore[arg-type]
-                                dedupe_key=dedupe_key, media=media)
-            previous_inbound_at = contact.last_inbound_at
-            contact.last_inbound_at = inbound.received_at.astimezone(dt.UTC)
-            case = repo.latest_case(s, contact_id=contact.id)  # type: ignore[arg-type]
-            view = CaseView(case.number, case.status,
-                            repo.officer_name(s, case.assignee_id) if case.assignee_id else None,
-                            repo.aware(case.sla_due_at), case.category) if case else None
-            turn = Turn(inbound, State(conv.flow, conv.step, dict(conv.slots or {})), view, utcnow())
+            repo.insert_inbound(s, conversation_id=rows.conversation_id, dedupe_key=dedupe_key, media=media,
+                                text=buttons.as_seen(inbound.text, rows.slots))
+            case = rows.case
+            view = CaseView(case.number, case.status, rows.assignee, rows.case_due_at, case.category) if case else None
+            turn = Turn(inbound, State.load(rows.flow, rows.step, rows.slots), view, utcnow())
             try:
-                if self._flooding(s, conv.id, turn):  # type: ignore[arg-type]
+                if sig is None:
+                    step = self._fallback_step()
+                elif self._flooding(s, rows.conversation_id, turn, sig):
                     step = self._slow_down(turn)
                 else:
-                    step = conversation.handle(turn, self.ctx)
+                    step = conversation.handle(turn, self.ctx, sig)
             except Exception:
                 # a bug in a flow must not leave the person without an answer or lose the message
                 log.exception("flow step failed; answering with the fallback and opening a case")
                 step = self._fallback_step()
             was_urgent = case.priority == "emergency" if case is not None else True
-            case, opened = self._apply(s, step, contact, conv.id, case)  # type: ignore[arg-type]
+            case, opened = self._apply(s, step, rows, case)
             escalated = not opened and not was_urgent and case is not None and case.priority == "emergency"
             number = case.number if case else ""
             outbox_ids: list[int] = []
             replies: list[Outbound] = []
             for out in step.replies:
                 out = dataclasses.replace(out, text=out.text.replace("{case_number}", number))
-                outbox_ids.append(repo.insert_reply(s, conversation_id=conv.id, contact=contact,  # type: ignore[arg-type]
+                outbox_ids.append(repo.insert_reply(s, conversation_id=rows.conversation_id, contact=rows.contact,
                                                     text=out.text, buttons=_buttons(out), intent=step.intent))
                 replies.append(out)
-            conv.flow, conv.step, conv.slots, conv.updated_at = (step.state.flow, step.state.step,
-                                                                  step.state.slots, utcnow())
-            s.add(conv)
+            conversations.save_state(s, conversation=rows.conversation, flow=step.state.flow.value,
+                                     step=step.state.step.value, slots=step.state.slots)
             return Handled(False, tuple(replies), tuple(outbox_ids), step.intent, case.number if case else None,
-                           opened, previous_inbound_at, escalated)
+                           opened, rows.previous_inbound_at, escalated)
 
-    def _flooding(self, s, conversation_id: int, turn: Turn) -> bool:  # type: ignore[no-untyped-def]
+    def _flooding(self, s: Transaction, conversation_id: int, turn: Turn, sig: Signals) -> bool:
         """Too many messages this minute, and none of them signals danger (danger is never held back)."""
         since = turn.now - dt.timedelta(minutes=1)
-        if repo.inbound_count_since(s, conversation_id=conversation_id, since=since) <= self.messages_per_minute:
+        if conversations.messages_since(s, conversation_id=conversation_id, since=since) <= self.messages_per_minute:
             return False
-        return not self.ctx.read(turn.inbound.text).is_emergency
+        return not sig.is_emergency
 
     def _slow_down(self, turn: Turn) -> StepResult:
         """Keep the state, store the message, and say so once a minute rather than answering each one."""
@@ -156,48 +152,59 @@ class Engine:
         contacts = phrases.contact_lines(dict(self.ctx.values.get("contacts", {})), self.ctx.emergency_contacts)
         effect = OpenCase(category="other", priority="high", emergency=False,
                           summary="Pesan tidak bisa diproses otomatis; mohon periksa transkrip.")
-        return StepResult([Outbound(phrases.ERROR_FALLBACK.format(contacts=contacts))], State("case", "open"),
+        return StepResult([Outbound(phrases.ERROR_FALLBACK.format(contacts=contacts))], State(Flow.CASE, Step.OPEN),
                           [effect], intent="report")
 
-    def _apply(self, s, step: StepResult, contact, conversation_id: int, case: Case | None):  # type: ignore[no-untyped-def]
+    def _apply(self, s: Transaction, step: StepResult, rows: TurnRows, case: Case | None) -> tuple[Case | None, bool]:
+        """Carry out the step's effects on the person's latest case and records; True when a case opened."""
         opened = False
         for effect in step.effects:
+            is_open = case is not None and case.status in repo.OPEN_STATUSES
             if isinstance(effect, OpenCase):
-                if case is not None and case.status in repo.OPEN_STATUSES and not effect.separate:
+                if case is not None and is_open and not effect.separate:
                     # the same matter told again joins the open case
+                    assert case.id is not None
                     repo.add_case_event(s, case_id=case.id, kind="message", actor="user", detail=effect.summary)
                     if effect.emergency:
                         repo.escalate_case(s, case=case, sla_minutes=self.sla_minutes["emergency"],
                                            detail=effect.summary)
                     continue
-                case = repo.open_case(s, contact_id=contact.id, conversation_id=conversation_id,
+                case = repo.open_case(s, contact_id=rows.contact_id, conversation_id=rows.conversation_id,
                                       category=effect.category, priority=effect.priority, emergency=effect.emergency,
                                       summary=effect.summary, intake=effect.intake, consent_share=effect.consent_share,
                                       safe_to_reply=effect.safe_to_reply,
                                       sla_minutes=self.sla_minutes[effect.priority])
                 opened = True
-            elif isinstance(effect, UpdateCase) and case is not None and case.status in repo.OPEN_STATUSES:
-                repo.update_intake(s, case=case, answers=effect.intake)
-            elif isinstance(effect, WithdrawCase) and case is not None and case.status in repo.OPEN_STATUSES:
-                repo.close_case(s, case=case, actor="user", reason=effect.reason)
-            elif isinstance(effect, EscalateCase) and case is not None:
+            elif case is None:
+                self._record(s, effect, rows)
+            elif isinstance(effect, UpdateCase):
+                if is_open:
+                    repo.update_intake(s, case=case, answers=effect.intake)
+            elif isinstance(effect, WithdrawCase):
+                if is_open:
+                    repo.close_case(s, case=case, actor="user", reason=effect.reason)
+            elif isinstance(effect, EscalateCase):
                 repo.escalate_case(s, case=case, sla_minutes=self.sla_minutes["emergency"], detail=effect.summary,
                                    category=effect.category)
-            elif isinstance(effect, RelayToCase) and case is not None:
-                if case.status == "waiting":
-                    case.status = "claimed" if case.assignee_id else "new"
-                    repo.add_case_event(s, case_id=case.id, kind="status", actor="user", detail=case.status)
-            elif isinstance(effect, AttachEvidence) and case is not None:
-                repo.attach_evidence(s, case_id=case.id, kind=effect.kind, ref=effect.ref,  # type: ignore[arg-type]
+            elif isinstance(effect, RelayToCase):
+                cases.person_wrote(s, case=case)
+            elif isinstance(effect, AttachEvidence):
+                assert case.id is not None
+                repo.attach_evidence(s, case_id=case.id, kind=effect.kind, ref=effect.ref,
                                      content_type=effect.content_type)
-            elif isinstance(effect, RecordFeedback):
-                repo.record_feedback(s, conversation_id=conversation_id, entry_id=effect.entry_id,
-                                     helpful=effect.helpful)
-            elif isinstance(effect, RecordUnanswered):
-                repo.record_unanswered(s, conversation_id=conversation_id, text=effect.text,
-                                       best_entry_id=effect.best_entry_id, confidence=effect.confidence)
-            elif isinstance(effect, EraseMyData):
-                privacy.erase_contact(s, contact_id=contact.id)
-            elif isinstance(effect, RecordRating):
-                repo.record_rating(s, contact_id=contact.id, case_number=effect.case_number, rating=effect.rating)
+            else:
+                self._record(s, effect, rows)
         return case, opened
+
+    def _record(self, s: Transaction, effect: Effect, rows: TurnRows) -> None:
+        """The effects that need no case (those that do are dropped when the person has none)."""
+        if isinstance(effect, RecordFeedback):
+            repo.record_feedback(s, conversation_id=rows.conversation_id, entry_id=effect.entry_id,
+                                 helpful=effect.helpful)
+        elif isinstance(effect, RecordUnanswered):
+            repo.record_unanswered(s, conversation_id=rows.conversation_id, text=effect.text,
+                                   best_entry_id=effect.best_entry_id, confidence=effect.confidence)
+        elif isinstance(effect, EraseMyData):
+            privacy.erase_contact(s, contact_id=rows.contact_id)
+        elif isinstance(effect, RecordRating):
+            repo.record_rating(s, contact_id=rows.contact_id, case_number=effect.case_number, rating=effect.rating)

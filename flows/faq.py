@@ -5,7 +5,7 @@ from __future__ import annotations
 from flows import phrases
 from flows.context import FlowContext
 from flows.messages import Button, Outbound
-from flows.state import RecordFeedback, RecordUnanswered, State, StepResult
+from flows.state import Effect, Flow, RecordFeedback, RecordUnanswered, State, Step, StepResult
 from knowledge.faq_index import Hit
 from knowledge.kb import Entry
 
@@ -32,13 +32,14 @@ def _reply(text: str, entry: Entry, ctx: FlowContext, first: tuple[Button, ...] 
     buttons = (*first, phrases.FEEDBACK_YES, phrases.FEEDBACK_NO,
                *(Button(e.question, f"faq:{e.id}") for e in related), phrases.TO_MENU)
     return StepResult([Outbound(f"{text}\n\n{phrases.HELPFUL_Q}", buttons)],
-                      State("faq", "answered", {"entry_id": entry.id}), intent="faq")
+                      State(Flow.FAQ, Step.ANSWERED, {"entry_id": entry.id}), intent="faq")
 
 
 def suggest(text: str, hits: list[Hit]) -> StepResult:
     buttons = tuple(Button(h.entry.question, f"faq:{h.entry.id}") for h in hits[:3]) + (phrases.NONE_OF_THESE,)
     # the question is kept: "none of these" records it for the curators, not the button's code
-    return StepResult([Outbound(phrases.DID_YOU_MEAN, buttons)], State("faq", "suggested", {"question": text[:500]}),
+    return StepResult([Outbound(phrases.DID_YOU_MEAN, buttons)],
+                      State(Flow.FAQ, Step.SUGGESTED, {"question": text[:500]}),
                       intent="faq")
 
 
@@ -46,7 +47,8 @@ def cannot_answer(text: str, hits: list[Hit], lang: str = "id") -> StepResult:
     best = hits[0] if hits else None
     effect = RecordUnanswered(text[:2000], best.entry.id if best else None, best.confidence if best else 0.0)
     reply = Outbound(phrases.t("CANNOT_ANSWER", lang), phrases.buttons((phrases.ASK_HUMAN, phrases.TO_MENU), lang))
-    return StepResult([reply], State("faq", "fallback", {"question": text[:500]}), [effect], intent="out_of_scope")
+    return StepResult([reply], State(Flow.FAQ, Step.FALLBACK, {"question": text[:500]}), [effect],
+                      intent="out_of_scope")
 
 
 def respond(text: str, intent: str, hits: list[Hit], ctx: FlowContext, lang: str = "id") -> StepResult:
@@ -64,7 +66,7 @@ def respond(text: str, intent: str, hits: list[Hit], ctx: FlowContext, lang: str
 
 def feedback(state: State, helpful: bool) -> StepResult:
     entry_id = state.slots.get("entry_id")
-    effects = [RecordFeedback(entry_id, helpful)] if entry_id else []
+    effects: list[Effect] = [RecordFeedback(entry_id, helpful)] if entry_id else []
     if helpful:
         return StepResult([Outbound(phrases.THANKS_FEEDBACK + " " + phrases.MENU_AGAIN, phrases.MAIN_MENU_BUTTONS)],
                           State(), effects)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from flows import phrases
 from flows.context import FlowContext
 from flows.messages import Button, Outbound
-from flows.state import State, StepResult
+from flows.state import Flow, State, Step, StepResult
+from knowledge.agencies import Agency, CheckResult
 from knowledge.job_offer import analyse_offer, destinations, looks_like_job_offer
 from knowledge.lexicon import FUNCTION_WORDS
 from knowledge.normalise import normalise
@@ -56,7 +57,7 @@ _VALIDITY = {
 }
 
 
-def _agency_lines(agency, verdict: str = "licensed") -> list[str]:  # type: ignore[no-untyped-def]
+def _agency_lines(agency: Agency, verdict: str = "licensed") -> list[str]:
     until = agency.valid_until.strftime('%d-%m-%Y')
     validity = (f"Berlaku sampai: {until}" if verdict == "licensed" else
                 f"Masa berlaku habis: {until}" if verdict == "expired" else _VALIDITY[verdict])
@@ -69,7 +70,7 @@ def _agency_lines(agency, verdict: str = "licensed") -> list[str]:  # type: igno
     ]
 
 
-def card(result, wanted_countries: list[str], ctx: FlowContext) -> Outbound:  # type: ignore[no-untyped-def]
+def card(result: CheckResult, wanted_countries: list[str], ctx: FlowContext) -> Outbound:
     """The result card for one check, with the buttons for the next step."""
     verdict = result.verdict
     if verdict == "licensed":
@@ -127,17 +128,17 @@ def check(text: str, ctx: FlowContext) -> StepResult:
         return offer(text, ctx)
     result = ctx.agencies.check(text, ctx.today())
     if result.verdict == "not_found" and result.lookalike_of is None and not _has_name(text):
-        return StepResult([Outbound(phrases.ASK_AGENCY, (phrases.TO_MENU,))], State("licence", "ask"),
+        return StepResult([Outbound(phrases.ASK_AGENCY, (phrases.TO_MENU,))], State(Flow.LICENCE, Step.ASK),
                           intent="licence_check")
     if len(result.mentions) > 1:
         reply = several_card(result, destinations(text), ctx)
     else:
         reply = card(result, destinations(text), ctx)
     slots = {"query": text[:300], "verdict": result.verdict}
-    return StepResult([reply], State("licence", "result", slots), intent="licence_check")
+    return StepResult([reply], State(Flow.LICENCE, Step.RESULT, slots), intent="licence_check")
 
 
-def several_card(result, wanted_countries: list[str], ctx: FlowContext) -> Outbound:  # type: ignore[no-untyped-def]
+def several_card(result: CheckResult, wanted_countries: list[str], ctx: FlowContext) -> Outbound:
     """One short line per agency (or licence number) the message names, each with its own status."""
     lines = [f"Hasil cek {len(result.mentions)} nama/nomor izin yang Anda sebut:"]
     lines += ["• " + mention_line(m, wanted_countries) for m in result.mentions]
@@ -151,7 +152,7 @@ def several_card(result, wanted_countries: list[str], ctx: FlowContext) -> Outbo
     return Outbound("\n".join(lines), buttons)
 
 
-def mention_line(m, wanted_countries: list[str]) -> str:  # type: ignore[no-untyped-def]
+def mention_line(m: CheckResult, wanted_countries: list[str]) -> str:
     """The answer for one agency or licence number, in one line."""
     if m.verdict in _SHORT_STATUS:
         agency = m.matches[0].agency
@@ -200,6 +201,6 @@ def offer(text: str, ctx: FlowContext) -> StepResult:
     lines.append(analysis.verdict_text)
     lines.append(data_note(ctx))
     buttons = (REPORT_RECRUITER, CHECK_ANOTHER, phrases.TO_MENU) if analysis.flags else (CHECK_ANOTHER, phrases.TO_MENU)
-    return StepResult([Outbound("\n".join(lines), buttons)], State("licence", "result", {"query": text[:300]}),
+    return StepResult([Outbound("\n".join(lines), buttons)], State(Flow.LICENCE, Step.RESULT, {"query": text[:300]}),
                       intent="licence_check")
 

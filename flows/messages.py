@@ -59,9 +59,11 @@ class Outbound:
     text: str
     buttons: tuple[Button, ...] = ()
 
-    def as_plain_text(self) -> str:
+    def as_plain(self) -> str:
         """The message for channels without buttons: a numbered list the user answers by number."""
         if not self.buttons:
             return self.text
         lines = [self.text, ""] + [f"{i}. {b.label}" for i, b in enumerate(self.buttons, 1)]
         return "\n".join(lines)
+
+    as_plain_text = as_plain  # the former name, for callers not yet moved

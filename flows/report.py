@@ -10,7 +10,7 @@ from typing import Any
 from flows import phrases
 from flows.messages import Button, Outbound
 from flows.signals import Signals
-from flows.state import EscalateCase, OpenCase, State, StepResult, UpdateCase, WithdrawCase
+from flows.state import Effect, EscalateCase, Flow, OpenCase, State, Step, StepResult, UpdateCase, WithdrawCase
 from knowledge.job_offer import destinations
 
 # step -> (its question in phrases, buttons); each step fills the slot of its name
@@ -78,7 +78,7 @@ def _next(slots: dict[str, Any], after: str | None, lead: str = "") -> StepResul
         if _needed(name, slots):
             asked = phrases.t(question, lang)
             text = f"{lead}\n\n{asked}" if lead else asked
-            return StepResult([Outbound(text, phrases.buttons(buttons, lang))], State("report", name, slots),
+            return StepResult([Outbound(text, phrases.buttons(buttons, lang))], State(Flow.REPORT, Step(name), slots),
                               intent="report")
     return finish(slots, lead)
 
@@ -91,7 +91,7 @@ def only_asking(norm: str) -> bool:
 def same_or_new(case_number: str, prefilled: dict[str, Any]) -> StepResult:
     """A person with an open case asks to report: the same matter, or another problem (a new case)."""
     return StepResult([Outbound(phrases.SAME_OR_NEW.format(case_number=case_number), (SAME, NEW))],
-                      State("report", "same_or_new", {"prefilled": prefilled}), intent="report")
+                      State(Flow.REPORT, Step.SAME_OR_NEW, {"prefilled": prefilled}), intent="report")
 
 
 def _opening(what: str, sig: Signals | None, slots: dict[str, Any]) -> OpenCase:
@@ -144,7 +144,7 @@ def step(state: State, text: str, payload: str | None, sig: Signals, contacts: s
         return result
     value: Any = yes_no(payload or text) if name in _YES_NO_SLOTS else text[:2000]
     slots[name] = value
-    effects: list = [UpdateCase({name: value})]
+    effects: list[Effect] = [UpdateCase({name: value})]
     lead = ""
     if name == "safe_now" and value is False:
         effects.append(EscalateCase("Pelapor menjawab tidak aman saat ini"))
@@ -158,15 +158,15 @@ def finish(slots: dict[str, Any], lead: str = "") -> StepResult:
     lang = slots.get("_lang", "id")
     done = phrases.t("INTAKE_DONE_NO_REPLY" if slots.get("safe_reply") is False else "INTAKE_DONE", lang)
     text = f"{lead}\n\n{done}" if lead else done
-    return StepResult([Outbound(text, phrases.buttons((phrases.TO_MENU,), lang))], State("case", "open"),
+    return StepResult([Outbound(text, phrases.buttons((phrases.TO_MENU,), lang))], State(Flow.CASE, Step.OPEN),
                       intent="report")
 
 
 def ask_withdraw(state: State) -> StepResult:
     """"batal" during the intake: the case exists already, so ask before withdrawing it."""
     slots = dict(state.slots)
-    slots["_resume_step"] = state.step
-    return StepResult([Outbound(phrases.WITHDRAW_Q, (WITHDRAW, CONTINUE))], State("report", "withdraw", slots),
+    slots["_resume_step"] = state.step.value
+    return StepResult([Outbound(phrases.WITHDRAW_Q, (WITHDRAW, CONTINUE))], State(Flow.REPORT, Step.WITHDRAW, slots),
                       intent="report")
 
 

@@ -4,16 +4,64 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from flows.messages import Inbound, Outbound
 
 
+class Flow(StrEnum):
+    """Where a conversation is. String values: they are what the database stores."""
+
+    MENU = "menu"
+    FAQ = "faq"
+    LICENCE = "licence"
+    REPORT = "report"
+    CASE = "case"  # a case is open: messages go to its officer
+    SAFETY = "safety"  # the safety question waits for its answer
+    PRIVACY = "privacy"  # "hapus data saya" waits for its confirmation
+    RATING = "rating"  # a resolved case waits for its 1-5 rating
+
+
+class Step(StrEnum):
+    """The step within a flow; the report intake's steps are named after the slot each fills."""
+
+    START = "start"
+    ASK = "ask"
+    ANSWERED = "answered"
+    SUGGESTED = "suggested"
+    FALLBACK = "fallback"
+    RESULT = "result"
+    OPEN = "open"
+    CONFIRM = "confirm"
+    WHAT = "what"
+    WHERE = "where"
+    SAFE_NOW = "safe_now"
+    SAFE_REPLY = "safe_reply"
+    SAFE_CONTACT = "safe_contact"
+    WHO = "who"
+    CONSENT = "consent"
+    SAME_OR_NEW = "same_or_new"
+    WITHDRAW = "withdraw"
+
+
 @dataclass
 class State:
-    flow: str = "menu"
-    step: str = "start"
+    flow: Flow = Flow.MENU
+    step: Step = Step.START
     slots: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # plain strings are accepted (tests, the stored resume point) and checked here
+        self.flow, self.step = Flow(self.flow), Step(self.step)
+
+    @classmethod
+    def load(cls, flow: str, step: str, slots: dict[str, Any] | None) -> State:
+        """The state as stored; one this version no longer knows starts at the menu, keeping its slots."""
+        try:
+            return cls(Flow(flow), Step(step), dict(slots or {}))
+        except ValueError:
+            return cls(slots=dict(slots or {}))
 
 
 @dataclass(frozen=True)
@@ -113,7 +161,8 @@ class EraseMyData:
     """The person asked for their data to be deleted ("hapus data saya") and confirmed it."""
 
 
-Effect = EraseMyData | OpenCase | UpdateCase | WithdrawCase | EscalateCase | RelayToCase | RecordFeedback | RecordUnanswered | RecordRating | AttachEvidence
+Effect = (EraseMyData | OpenCase | UpdateCase | WithdrawCase | EscalateCase | RelayToCase | RecordFeedback
+          | RecordUnanswered | RecordRating | AttachEvidence)
 
 
 @dataclass

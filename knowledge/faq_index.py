@@ -86,9 +86,9 @@ class FaqIndex:
             q_weights[s] = self._weight(w) if w in FUNCTION_WORDS else self._weight(s)
         q_total = sum(q_weights.values()) or 1.0
         matched: dict[int, float] = defaultdict(float)
-        for s, w in q_weights.items():
+        for s, weight in q_weights.items():
             for doc_id in self._postings.get(s, ()):
-                matched[doc_id] += w
+                matched[doc_id] += weight
         if not matched:
             return []
         lexical = sorted(matched.items(), key=lambda kv: -kv[1])[:CANDIDATES]

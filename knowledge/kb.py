@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from rapidfuzz import fuzz, process
@@ -70,7 +71,7 @@ class KnowledgeBaseError(ValueError):
     """The KB files are not readable as a knowledge base at all."""
 
 
-def _entry_from(raw: dict, source: str) -> Entry:
+def _entry_from(raw: dict[str, Any], source: str) -> Entry:
     missing = [k for k in REQUIRED if k not in raw]
     if missing:
         raise KnowledgeBaseError(f"{source}: entry {raw.get('id', '?')!r} lacks {', '.join(missing)}")

@@ -18,7 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import joblib
 import numpy as np
@@ -33,6 +33,9 @@ from knowledge import corpus
 from knowledge.corpus import Example
 from knowledge.kb import KnowledgeBase
 from knowledge.normalise import fold, normalise
+
+# The sparse feature matrix of the vectorizer: sklearn ships no types, so it reaches us as Any.
+Features = Any
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +100,7 @@ class TemperedSVC:
     def _svm(self) -> LinearSVC:
         return LinearSVC(C=self.c, class_weight="balanced" if self.balanced else None, random_state=SEED)
 
-    def fit(self, x, y: np.ndarray) -> "TemperedSVC":  # type: ignore[no-untyped-def]
+    def fit(self, x: Features, y: np.ndarray) -> "TemperedSVC":
         self.svm = self._svm().fit(x, y)
         self.classes_ = self.svm.classes_
         folds = min(self.folds, int(np.bincount(np.unique(y, return_inverse=True)[1]).min()))
@@ -109,7 +112,7 @@ class TemperedSVC:
             self.temperature = min(np.geomspace(0.02, 2.0, 60), key=lambda t: _nll(margins, truth, t))
         return self
 
-    def predict_proba(self, x) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def predict_proba(self, x: Features) -> np.ndarray:
         margins = self.svm.decision_function(x)
         if margins.ndim == 1:  # two classes: one margin for the second
             margins = np.column_stack([-margins, margins])
@@ -119,7 +122,8 @@ class TemperedSVC:
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    p: np.ndarray = e / e.sum(axis=1, keepdims=True)
+    return p
 
 
 def _nll(margins: np.ndarray, truth: np.ndarray, t: float) -> float:
@@ -193,7 +197,7 @@ def fit(examples: Sequence[Example], entry_topics: dict[str, str]) -> Models:
     x = vectorizer.fit_transform([ex.text for ex in examples])
     messages = [i for i, ex in enumerate(examples) if not ex.entry_only]
 
-    def labels(rows: list[int], of) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def labels(rows: list[int], of: Callable[[Example], object]) -> np.ndarray:
         return np.array([of(examples[i]) for i in rows])
 
     intent = TemperedSVC(balanced=True).fit(x[messages], labels(messages, lambda ex: ex.intent))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Protocol
 
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
@@ -65,9 +66,16 @@ def normalise(text: str) -> str:
     return _SYN_RE.sub(lambda m: SYNONYMS[m.group(1)], joined)
 
 
+class _Stemmer(Protocol):
+    """What we use of Sastrawi's stemmer (the package ships no types)."""
+
+    def stem(self, text: str) -> str: ...
+
+
 @lru_cache(maxsize=1)
-def _stemmer():
-    return StemmerFactory().create_stemmer()
+def _stemmer() -> _Stemmer:
+    stemmer: _Stemmer = StemmerFactory().create_stemmer()
+    return stemmer
 
 
 @lru_cache(maxsize=65536)

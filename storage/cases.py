@@ -68,14 +68,18 @@ class CaseNotFound(CaseError):
 
 @dataclass(frozen=True)
 class RatingPrompt:
-    """The question sent when a case is resolved. The text may hold `{case_number}`.
+    """The question sent when a case is resolved, and the state the person's chat then waits in.
 
-    Passed in by the caller (bot/ builds it from flows.phrases) because storage imports
-    nothing of ours.
+    Passed in by the caller (flows/rating.py builds it) because storage imports nothing of ours;
+    flow, step and slots are stored as given ("": the chat's state is left alone). `{case_number}`
+    in the text and in the slots' string values becomes the case's number.
     """
 
     text: str
     buttons: tuple[dict[str, str], ...]
+    flow: str = ""
+    step: str = ""
+    slots: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -212,7 +216,7 @@ def queue(session: Session, *, include_closed: bool = False, limit: int = 200) -
     return _load(session, _ranked_ids(session, STATUSES if include_closed else OPEN_STATUSES, limit))
 
 
-def _pinned_ids(session: Session, page_size: int) -> list[int]:
+def _pinned_ids(session: Session, page_size: int, *visible: Any) -> list[int]:
     """Every unclaimed emergency not flagged as spam (up to PINNED_MAX): the first page keeps them all.
 
     In queue order while they fit on a page; when there are more, newest first (the latest
@@ -221,7 +225,7 @@ def _pinned_ids(session: Session, page_size: int) -> list[int]:
     """
     unclaimed = (Case.status == "new", Case.priority_rank == repo.PRIORITY_RANK["emergency"],
                  col(Case.suspected_spam) == false())
-    query = select(Case.id).where(*unclaimed)
+    query = select(Case.id).where(*unclaimed, *visible)
     ids = list(session.exec(query.order_by(col(Case.sla_due_at), col(Case.id)).limit(page_size + 1)))
     if len(ids) <= page_size:
         return ids
@@ -234,17 +238,20 @@ def _count(session: Session, statuses: Sequence[str], *conditions: Any) -> int:
 
 
 def queue_page(session: Session, *, page: int = 1, page_size: int = 50, include_closed: bool = False,
-               only_flagged: bool = False) -> QueuePage:
+               only_flagged: bool = False, visible: Any = None) -> QueuePage:
     """One page of the queue. The first page holds every unclaimed genuine emergency, however
     many (see `_pinned_ids`), and is filled up to `page_size` with the most urgent of the
     rest; later pages continue the rest in queue order. A page past the end shows the last.
 
     `only_flagged`: just the cases flagged "kemungkinan spam" (for reviewing them in bulk).
+    `visible`: the cases the reader may see (storage.access.visible_condition); None: all.
     """
     statuses = STATUSES if include_closed else OPEN_STATUSES
     conditions = (col(Case.suspected_spam) == true(),) if only_flagged else ()
+    if visible is not None:
+        conditions = (*conditions, visible)
     total = _count(session, statuses, *conditions)
-    pinned = [] if only_flagged else _pinned_ids(session, page_size)
+    pinned = [] if only_flagged else _pinned_ids(session, page_size, *conditions)
     first_fill = max(0, page_size - len(pinned))
     pages = 1 + -(-max(0, total - len(pinned) - first_fill) // page_size)
     page = min(max(1, page), pages)
@@ -330,6 +337,8 @@ def claim(session: Session, *, case_id: int, officer: Officer) -> Case:
         return case
     if case.assignee_id is not None:
         raise CaseError(f"Kasus {case.number} sudah diambil petugas lain; minta supervisor untuk mengalihkannya.")
+    if case.restricted and not _is_supervisor(officer):  # restricted: a supervisor decides who takes it
+        raise CaseForbidden(f"Kasus {case.number} dibatasi; hanya supervisor yang bisa menugaskannya.")
     case.assignee_id = officer.id
     case.claimed_at = case.claimed_at or utcnow()
     if case.status == "new":
@@ -389,6 +398,13 @@ def reply_as_officer(session: Session, *, case_id: int, officer: Officer, text: 
         _move(session, case, "waiting", officer.username)
     session.flush()
     return row
+
+
+def person_wrote(session: Session, *, case: Case) -> None:
+    """The person wrote into a case waiting for their answer: back to its officer, or the queue if none."""
+    if case.status == "waiting":
+        case.status = "claimed" if case.assignee_id else "new"
+        _event(session, case, "status", "user", case.status)
 
 
 def add_note(session: Session, *, case_id: int, officer: Officer, text: str) -> CaseEvent:
@@ -461,12 +477,12 @@ def resolve(session: Session, *, case_id: int, officer: Officer, rating_prompt: 
     log_row = repo.log_message(session, conversation_id=conv.id, direction="out", text=text,  # type: ignore[arg-type]
                                author="bot", buttons=buttons, intent="rating")
     repo.enqueue(session, contact=contact, text=text, buttons=buttons, message_log_id=log_row.id)
-    # the conversation flow "rating" reads the answer (a number or the button payload)
-    conv.flow, conv.step = "rating", "ask"
-    conv.slots = {"case_number": case.number, "_buttons": [b["payload"] for b in buttons],
-                  "_at": _now(now).isoformat()}
-    conv.updated_at = utcnow()
-    session.add(conv)
+    if rating_prompt.flow:  # the flow that reads the answer, as flows decided it
+        conv.flow, conv.step = rating_prompt.flow, rating_prompt.step
+        conv.slots = {k: v.replace("{case_number}", case.number) if isinstance(v, str) else v
+                      for k, v in rating_prompt.slots.items()}
+        conv.updated_at = utcnow()
+        session.add(conv)
     session.flush()
     return case
 

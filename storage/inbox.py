@@ -23,7 +23,7 @@ from sqlmodel import Session, col, or_, select
 
 from storage.models import InboxItem, MessageLog, utcnow
 
-_TABLE = InboxItem.__table__  # type: ignore[attr-defined]
+_TABLE = InboxItem.__table__  # type: ignore[attr-defined]  # SQLModel lacks __table__
 LEASE = dt.timedelta(seconds=30)  # far above one message's handling (milliseconds); a dead worker's rows wait this long
 
 
@@ -52,7 +52,7 @@ def add_many(session: Session, deliveries: Sequence[Delivery]) -> list[bool]:
 
 
 @functools.cache
-def _insert_for(dialect: str):  # type: ignore[no-untyped-def]
+def _insert_for(dialect: str) -> Any:
     """Built once per dialect: webhook requests run it, and building costs more than running it on SQLite."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return insert(_TABLE).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_TABLE.c.id)
@@ -62,8 +62,8 @@ def claim(session: Session, *, worker: str, limit: int, now: dt.datetime | None 
     """Lease the head of each person's line to `worker`: lines with a danger message first, then oldest first."""
     now = now or utcnow()
     earlier, danger = aliased(InboxItem), aliased(InboxItem)
-    blocked = exists().where(earlier.order_key == InboxItem.order_key, earlier.id < InboxItem.id)
-    urgent_line = exists().where(danger.order_key == InboxItem.order_key, danger.urgent)
+    blocked = exists().where(col(earlier.order_key) == InboxItem.order_key, col(earlier.id) < InboxItem.id)
+    urgent_line = exists().where(col(danger.order_key) == InboxItem.order_key, col(danger.urgent))
     query = (select(InboxItem)
              .where(or_(col(InboxItem.claimed_until).is_(None), col(InboxItem.claimed_until) < now),
                     col(InboxItem.next_attempt_at) <= now, ~blocked)

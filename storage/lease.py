@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import SchedulerLease, utcnow
 
@@ -25,9 +25,9 @@ def try_acquire(db: Engine, *, name: str, holder: str, now: dt.datetime | None =
     now = now or utcnow()
     until = now + dt.timedelta(seconds=seconds)
     with Session(db) as s:
-        taken = s.execute(update(SchedulerLease).where(
-            SchedulerLease.name == name,
-            or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now),
+        taken = s.exec(update(SchedulerLease).where(
+            col(SchedulerLease.name) == name,
+            or_(col(SchedulerLease.holder) == holder, col(SchedulerLease.expires_at) < now),
         ).values(holder=holder, expires_at=until)).rowcount
         if taken:
             s.commit()
@@ -44,6 +44,6 @@ def try_acquire(db: Engine, *, name: str, holder: str, now: dt.datetime | None =
 
 def release(db: Engine, *, name: str, holder: str) -> None:
     with Session(db) as s:
-        s.execute(update(SchedulerLease).where(SchedulerLease.name == name, SchedulerLease.holder == holder)
+        s.exec(update(SchedulerLease).where(col(SchedulerLease.name) == name, col(SchedulerLease.holder) == holder)
                   .values(expires_at=utcnow() - dt.timedelta(seconds=1)))
         s.commit()

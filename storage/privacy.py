@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import (Case, CaseEvent, Contact, Conversation, Evidence, Feedback, MessageLog, Outbox,
                             UnansweredQuestion, utcnow)
+from storage.outbox import OPEN as OUTBOX_OPEN
 
 OPEN = ("new", "claimed", "waiting")
 ERASED = "(dihapus atas permintaan)"
@@ -47,7 +48,7 @@ def erase_contact(session: Session, *, contact_id: int, keep_outbox_ids: tuple[i
     session.execute(delete(Feedback).where(col(Feedback.conversation_id).in_(conv_ids)))
     session.execute(delete(UnansweredQuestion).where(col(UnansweredQuestion.conversation_id).in_(conv_ids)))
     session.execute(delete(Outbox).where(Outbox.contact_id == contact_id, col(Outbox.id).not_in(list(keep_outbox_ids)),
-                                         col(Outbox.status).not_in(("pending", "sending"))))
+                                         col(Outbox.status).not_in(OUTBOX_OPEN)))
     session.execute(update(Outbox).where(Outbox.contact_id == contact_id).values(message_log_id=None))
     session.execute(delete(MessageLog).where(col(MessageLog.conversation_id).in_(conv_ids)))
     for case in session.exec(select(Case).where(Case.contact_id == contact_id)):
@@ -69,7 +70,7 @@ def purge(session: Session, *, retention_days: int, now: dt.datetime | None = No
     old = (MessageLog.created_at < cutoff) & col(MessageLog.conversation_id).not_in(busy)
     session.execute(update(Outbox).where(col(Outbox.message_log_id).in_(select(MessageLog.id).where(old)))
                     .values(message_log_id=None).execution_options(synchronize_session=False))
-    session.execute(delete(Outbox).where(Outbox.created_at < cutoff, col(Outbox.status).not_in(("pending", "sending")))
+    session.execute(delete(Outbox).where(Outbox.created_at < cutoff, col(Outbox.status).not_in(OUTBOX_OPEN))
                     .execution_options(synchronize_session=False))
     old_logs = session.execute(delete(MessageLog).where(old).execution_options(synchronize_session=False))
     anonymised = 0

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from storage.ids import saved_id
 from storage.models import (Case, CaseEvent, Contact, Conversation, Evidence, Feedback, MessageLog, Officer, Outbox,
                             UnansweredQuestion, utcnow)
 
@@ -18,7 +19,7 @@ PRIORITY_RANK = {"emergency": 0, "high": 1, "normal": 2}
 OPEN_STATUSES = ("new", "claimed", "waiting")
 
 
-def upsert_insert(session: Session):  # type: ignore[no-untyped-def]
+def upsert_insert(session: Session) -> Any:
     """The dialect's INSERT, which has on_conflict_do_nothing (SQLite and PostgreSQL)."""
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
@@ -32,7 +33,7 @@ _COUNT_SINCE = select(func.count()).select_from(MessageLog).where(
     MessageLog.conversation_id == bindparam("conversation_id"), MessageLog.direction == "in",
     MessageLog.created_at >= bindparam("since"))
 _LATEST_CASE = select(Case).where(Case.contact_id == bindparam("contact_id")).order_by(col(Case.id).desc()).limit(1)
-_LOG_TABLE, _OUTBOX_TABLE = MessageLog.__table__, Outbox.__table__  # type: ignore[attr-defined]
+_LOG_TABLE, _OUTBOX_TABLE = MessageLog.__table__, Outbox.__table__  # type: ignore[attr-defined]  # SQLModel lacks __table__
 _INSERT_LOG = insert(_LOG_TABLE).returning(_LOG_TABLE.c.id)
 _INSERT_OUTBOX = insert(_OUTBOX_TABLE).returning(_OUTBOX_TABLE.c.id)
 
@@ -43,19 +44,19 @@ def contact_for_update(session: Session, *, urn: str, channel: str, address: str
     The lock makes the messages of one person run one at a time (PostgreSQL row lock;
     SQLite already serialises writers with BEGIN IMMEDIATE).
     """
-    contact = session.exec(_CONTACT_BY_URN, params={"urn": urn}).first()  # type: ignore[call-overload]
+    contact = session.exec(_CONTACT_BY_URN, params={"urn": urn}).first()
     if contact is None:
         stmt = upsert_insert(session)(Contact).values(urn=urn, channel=channel, address=address,
                                                       display_name=display_name, created_at=utcnow())
         session.execute(stmt.on_conflict_do_nothing(index_elements=["urn"]))
-        contact = session.exec(_CONTACT_BY_URN, params={"urn": urn}).one()  # type: ignore[call-overload]
+        contact = session.exec(_CONTACT_BY_URN, params={"urn": urn}).one()
     if display_name and contact.display_name != display_name:
         contact.display_name = display_name
     return contact
 
 
 def conversation_of(session: Session, *, contact_id: int) -> Conversation:
-    conv = session.exec(_CONVERSATION_OF, params={"contact_id": contact_id}).first()  # type: ignore[call-overload]
+    conv = session.exec(_CONVERSATION_OF, params={"contact_id": contact_id}).first()
     if conv is None:
         conv = Conversation(contact_id=contact_id)
         session.add(conv)
@@ -64,11 +65,11 @@ def conversation_of(session: Session, *, contact_id: int) -> Conversation:
 
 
 def inbound_seen(session: Session, *, dedupe_key: str) -> bool:
-    return session.exec(_SEEN, params={"dedupe_key": dedupe_key}).first() is not None  # type: ignore[call-overload]
+    return session.exec(_SEEN, params={"dedupe_key": dedupe_key}).first() is not None
 
 
 def inbound_count_since(session: Session, *, conversation_id: int, since: dt.datetime) -> int:
-    return session.exec(_COUNT_SINCE, params={"conversation_id": conversation_id,  # type: ignore[call-overload]
+    return session.exec(_COUNT_SINCE, params={"conversation_id": conversation_id,
                                               "since": since}).one()
 
 
@@ -108,7 +109,7 @@ def insert_inbound(session: Session, *, conversation_id: int, text: str, dedupe_
 
 def enqueue(session: Session, *, contact: Contact, text: str, buttons: Sequence[dict[str, str]] = (),
             message_log_id: int | None = None) -> Outbox:
-    row = Outbox(contact_id=contact.id, channel=contact.channel, address=contact.address, text=text,  # type: ignore[arg-type]
+    row = Outbox(contact_id=saved_id(contact.id), channel=contact.channel, address=contact.address, text=text,
                  buttons=list(buttons), message_log_id=message_log_id)
     session.add(row)
     session.flush()
@@ -116,7 +117,7 @@ def enqueue(session: Session, *, contact: Contact, text: str, buttons: Sequence[
 
 
 def latest_case(session: Session, *, contact_id: int) -> Case | None:
-    return session.exec(_LATEST_CASE, params={"contact_id": contact_id}).first()  # type: ignore[call-overload]
+    return session.exec(_LATEST_CASE, params={"contact_id": contact_id}).first()
 
 
 def add_case_event(session: Session, *, case_id: int, kind: str, actor: str, detail: str = "") -> CaseEvent:
@@ -137,7 +138,7 @@ def open_case(session: Session, *, contact_id: int, conversation_id: int, catego
     session.flush()
     # the number follows the row id, so it is unique without a counter table
     case.number = f"MC-{now.year}-{case.id:05d}"
-    add_case_event(session, case_id=case.id, kind="created", actor="bot",  # type: ignore[arg-type]
+    add_case_event(session, case_id=saved_id(case.id), kind="created", actor="bot",
                    detail=f"{category}, {priority}{', darurat' if emergency else ''}")
     session.flush()
     return case
@@ -149,10 +150,10 @@ def escalate_case(session: Session, *, case: Case, sla_minutes: int, detail: str
     if case.priority != "emergency":
         case.priority, case.priority_rank, case.emergency = "emergency", 0, True
         case.sla_due_at = min(aware(case.sla_due_at), utcnow() + dt.timedelta(minutes=sla_minutes))
-        add_case_event(session, case_id=case.id, kind="escalated", actor="bot", detail=detail)  # type: ignore[arg-type]
+        add_case_event(session, case_id=saved_id(case.id), kind="escalated", actor="bot", detail=detail)
         case.summary = f"DARURAT: {detail}\n(sebelumnya: {case.summary})"[:2000]
     if category and category != case.category:
-        add_case_event(session, case_id=case.id, kind="category", actor="bot",  # type: ignore[arg-type]
+        add_case_event(session, case_id=saved_id(case.id), kind="category", actor="bot",
                        detail=f"{case.category} -> {category}")
         case.category = category
 
@@ -169,14 +170,14 @@ def update_intake(session: Session, *, case: Case, answers: dict[str, Any]) -> N
     if "consent" in answers:
         case.consent_share = answers["consent"]
     detail = "; ".join(f"{k}: {v}" for k, v in answers.items())
-    add_case_event(session, case_id=case.id, kind="intake", actor="user", detail=detail[:2000])  # type: ignore[arg-type]
+    add_case_event(session, case_id=saved_id(case.id), kind="intake", actor="user", detail=detail[:2000])
 
 
 def close_case(session: Session, *, case: Case, actor: str, reason: str) -> None:
     """Close an open case for a stated reason (a withdrawn report is kept, closed, with its transcript)."""
     case.status = "closed"
     case.resolved_at = utcnow()
-    add_case_event(session, case_id=case.id, kind="status", actor=actor, detail=f"closed: {reason}")  # type: ignore[arg-type]
+    add_case_event(session, case_id=saved_id(case.id), kind="status", actor=actor, detail=f"closed: {reason}")
 
 
 def attach_evidence(session: Session, *, case_id: int, kind: str, ref: str, content_type: str) -> Evidence:
@@ -199,7 +200,7 @@ def record_rating(session: Session, *, contact_id: int, case_number: str, rating
     case = session.exec(select(Case).where(Case.number == case_number, Case.contact_id == contact_id)).first()
     if case is not None and 1 <= rating <= 5:
         case.rating = rating
-        add_case_event(session, case_id=case.id, kind="rated", actor="user", detail=str(rating))  # type: ignore[arg-type]
+        add_case_event(session, case_id=saved_id(case.id), kind="rated", actor="user", detail=str(rating))
 
 
 def officer_name(session: Session, officer_id: int | None) -> str | None:
@@ -210,7 +211,7 @@ def officer_name(session: Session, officer_id: int | None) -> str | None:
 
 
 def messages_after(session: Session, *, contact_id: int, after_id: int, limit: int = 50) -> list[Outbox]:
-    return list(session.exec(select(Outbox).where(Outbox.contact_id == contact_id, Outbox.id > after_id)
+    return list(session.exec(select(Outbox).where(Outbox.contact_id == contact_id, col(Outbox.id) > after_id)
                              .order_by(col(Outbox.id)).limit(limit)))
 
 

@@ -11,6 +11,7 @@ from typing import Sequence
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage.ids import saved_id
 from storage.models import Contact, Conversation, MessageLog, Outbox
 
 
@@ -54,5 +55,6 @@ def unshown_outbox_ids(session: Session, *, log_ids: Sequence[int]) -> list[int]
     """Outbox rows of these logged replies not yet marked delivered (the browser has them now)."""
     if not log_ids:
         return []
-    return list(session.exec(select(Outbox.id).where(col(Outbox.message_log_id).in_(list(log_ids)),
-                                                     Outbox.status != "delivered")))  # type: ignore[arg-type]
+    rows = session.exec(select(col(Outbox.id)).where(col(Outbox.message_log_id).in_(list(log_ids)),
+                                                     Outbox.status != "delivered"))
+    return [saved_id(outbox_id) for outbox_id in rows]

@@ -52,3 +52,18 @@ def browser() -> Iterator[object]:
             yield b
         finally:
             b.close()
+
+
+def sign_in(page, service, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    """Fill the console's login form shown on `page`; when the account has a second factor,
+    type the code its authenticator would show now (computed with pyotp from the stored secret)."""
+    from tests.bot.console_util import totp_code
+
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+    if page.url.split("?", 1)[0].endswith("/console/login/kode"):
+        page.fill("input[name=code]", totp_code(service, username))
+        page.click("button[type=submit]")
+        page.wait_for_load_state("load")

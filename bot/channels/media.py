@@ -179,7 +179,8 @@ class PendingEvidence:
 def pending(db: Engine, *, refs: Sequence[str] | None = None, limit: int = 50) -> list[PendingEvidence]:
     """Evidence rows without a stored file: these refs, or (sweep) any from the last SWEEP_AGE."""
     with Session(db) as s:
-        q = (select(Evidence.id, Case.number, Contact.channel, Evidence.ref, Evidence.content_type)
+        q = (select(Evidence.id, Case.number, Contact.channel, Evidence.ref,  # type: ignore[call-overload]  # sqlmodel types up to 4 columns
+                    Evidence.content_type)
              .join(Case, col(Case.id) == col(Evidence.case_id)).join(Contact, col(Contact.id) == col(Case.contact_id))
              .where(col(Evidence.stored_path).is_(None)))
         if refs is not None:
@@ -187,7 +188,7 @@ def pending(db: Engine, *, refs: Sequence[str] | None = None, limit: int = 50) -
         else:
             q = q.where(col(Evidence.created_at) >= utcnow() - SWEEP_AGE)
         rows = s.exec(q.order_by(col(Evidence.id)).limit(limit)).all()
-    return [PendingEvidence(*row) for row in rows]  # type: ignore[arg-type]
+    return [PendingEvidence(*row) for row in rows]
 
 
 def _write_private(folder: Path, name: str, data: bytes) -> Path:
@@ -209,7 +210,7 @@ def _record(db: Engine, evidence_id: int, path: Path, content_type: str) -> bool
     with Session(db) as s:
         # conditional: a second fetch of the same row (sweep racing a webhook) does not overwrite
         result = s.exec(update(Evidence).where(col(Evidence.id) == evidence_id, col(Evidence.stored_path).is_(None))
-                        .values(stored_path=str(path), content_type=content_type))  # type: ignore[call-overload]
+                        .values(stored_path=str(path), content_type=content_type))
         s.commit()
         return bool(result.rowcount)
 

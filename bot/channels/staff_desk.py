@@ -57,7 +57,7 @@ from telegram.ext import ContextTypes
 
 from bot.channels.telegram import describe
 from bot.scheduler import new_holder
-from flows import phrases
+from flows import phrases, rating
 from flows.messages import Inbound
 from storage import cases, lease, repo
 from storage.db import unit_of_work
@@ -108,10 +108,14 @@ TOPIC_REOPENED = "telegram_topic_reopened"
 NOTICES = {
     "sla_reminder": "⏰ Kasus {number} belum diambil dan sudah melewati batas waktu (SLA). Mohon segera /ambil.",
     "escalated_to_supervisor": "⚠️ Kasus {number} diteruskan ke supervisor karena belum ditangani.",
+    # the whole-case SLA (storage/case_sla.py) and an officer's own call for help (bot/console_alerts.py)
+    "next_response_reminder": "⏰ Pelapor kasus {number} menunggu balasan melewati batas waktu (SLA). Mohon segera dibalas.",
+    "next_response_escalated": "⚠️ Kasus {number} diteruskan ke supervisor: pelapor belum dibalas.",
+    "resolution_overdue": "⏰ Kasus {number} melewati batas waktu penyelesaian.",
+    "follow_up_due": "📅 Kasus {number}: tanggal tindak lanjut tiba; kasus kembali ke antrean.",
+    "escalated_by_officer": "⚠️ Kasus {number} dieskalasi ke supervisor oleh petugas. Mohon supervisor menanganinya.",
 }
-RATING_PROMPT = cases.RatingPrompt(text=phrases.RATING_ASK,
-                                   buttons=tuple({"label": b.label, "payload": b.payload}
-                                                 for b in phrases.RATING_BUTTONS))
+RATING_PROMPT = rating.prompt()
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ go through the outbox and `WhatsAppSender` (the sync twilio client in a worker t
 
 Out of the window (no message from the person in the last 24 h) WhatsApp accepts only an
 approved template. The first such message sends the template (config `whatsapp:`); it and any
-later ones are "held": noted in last_error, which the console shows, and re-queued as soon as
-the person writes again (`release_held`).
+later ones get the outbox status "held" (storage/outbox.py; a note in last_error says why, for
+the console) and are re-queued as soon as the person writes again (`release_held`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import col, select
+from sqlmodel import select
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator, compare
@@ -40,9 +40,10 @@ from bot.channels import BadWebhook, media_type, read_limited, split_text
 from bot.channels.media import MediaError, accepted, normalise_type
 from bot.outbox import OutMessage, SendError, Sent, mark_status
 from flows.messages import Button, Inbound, MediaRef, Outbound
+from storage import outbox as outbox_rows
 from storage import repo
 from storage.db import read_session, unit_of_work
-from storage.models import Contact, Outbox, utcnow
+from storage.models import Contact, utcnow
 
 if TYPE_CHECKING:
     from bot.channels.wiring import Runtime
@@ -58,10 +59,9 @@ RELEASE_AGE = dt.timedelta(days=30)
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 FORM_TYPE = "application/x-www-form-urlencoded"
 
-# Shown to officers in the console (outbox.last_error). Every held row starts with HELD.
+# Shown to officers in the console (outbox.last_error) beside the status "held"; only the status counts.
 HELD = "Ditahan: di luar jendela 24 jam WhatsApp"
-TEMPLATE_MARK = HELD + "; template "  # the row on whose behalf the template went out
-NOTE_TEMPLATE = TEMPLATE_MARK + "{sid} dikirim, teks asli menyusul setelah pelapor membalas"
+NOTE_TEMPLATE = HELD + "; template {sid} dikirim, teks asli menyusul setelah pelapor membalas"
 NOTE_WAITING = HELD + "; menunggu balasan pelapor atas template, teks asli menyusul"
 NOTE_NO_TEMPLATE = HELD + "; belum ada template (whatsapp.template_content_sid), teks asli menyusul setelah pelapor membalas"
 NOTE_63016 = HELD + " (Twilio 63016); teks asli menyusul setelah pelapor membalas"
@@ -197,7 +197,7 @@ def inbound_from_form(form: FormParams) -> Inbound:
 
 def _plain(message: OutMessage) -> str:
     buttons = tuple(Button(b.get("label", ""), b.get("payload", "")) for b in message.buttons)
-    return Outbound(message.text, buttons).as_plain_text()
+    return Outbound(message.text, buttons).as_plain()
 
 
 def _window(db: Engine, contact_id: int) -> str:
@@ -207,11 +207,8 @@ def _window(db: Engine, contact_id: int) -> str:
         last = contact.last_inbound_at if contact else None
         if last is not None and utcnow() - last < WINDOW - WINDOW_MARGIN:
             return "open"
-        q = select(Outbox.id).where(Outbox.contact_id == contact_id,
-                                    col(Outbox.last_error).startswith(TEMPLATE_MARK))
-        if last is not None:
-            q = q.where(col(Outbox.sent_at) >= last)
-        return "waiting" if s.exec(q.limit(1)).first() is not None else "template"
+        waiting = outbox_rows.template_sent_since(s, contact_id=contact_id, since=last)
+        return "waiting" if waiting else "template"
 
 
 def _send_error(exc: Exception) -> SendError:
@@ -220,7 +217,7 @@ def _send_error(exc: Exception) -> SendError:
         status, code = int(exc.status or 0), exc.code
         # exc.msg can quote the phone number: only status and code are kept
         if code == 63016:
-            return SendError(NOTE_63016, permanent=True)
+            return SendError(NOTE_63016, settle_as=outbox_rows.HELD)
         if status == 429 or status >= 500 or status == 0:
             return SendError(f"Twilio HTTP {status}, kode {code}")
         if status == 401:
@@ -260,12 +257,13 @@ class WhatsAppSender:
                     raise
             return sid
         if not self.template_sid:
-            raise SendError(NOTE_NO_TEMPLATE, permanent=True)
+            return Sent(None, NOTE_NO_TEMPLATE, status=outbox_rows.HELD)
         if window == "waiting":
-            return Sent(None, NOTE_WAITING, status="held")
+            return Sent(None, NOTE_WAITING, status=outbox_rows.HELD)
         variables = json.dumps(self.template_variables) if self.template_variables else None
         sid = await self._create(message, content_sid=self.template_sid, content_variables=variables)
-        return Sent(sid, NOTE_TEMPLATE.format(sid=self.template_sid))
+        # held all the same: the template asks the person to write; the text follows when they do
+        return Sent(sid, NOTE_TEMPLATE.format(sid=self.template_sid), status=outbox_rows.HELD)
 
     async def _create(self, message: OutMessage, **fields: Any) -> str:
         kwargs = {k: v for k, v in fields.items() if v is not None}
@@ -295,23 +293,18 @@ def release_held(db: Engine, *, urn: str) -> list[int]:
     locked, so two messages of the person arriving together release each held row once.
     """
     since = utcnow() - RELEASE_AGE
-    held = (select(Outbox.id).join(Contact, col(Contact.id) == col(Outbox.contact_id))
-            .where(Contact.urn == urn, col(Outbox.last_error).startswith(HELD), Outbox.created_at >= since).limit(1))
     with read_session(db) as s:
-        if s.exec(held).first() is None:
+        if not outbox_rows.has_held(s, urn=urn, since=since):
             return []  # the usual case: nothing held, so no write lock is taken
     with unit_of_work(db) as s:
         contact = s.exec(select(Contact).where(Contact.urn == urn)).first()
         if contact is None:
             return []
-        rows = s.exec(select(Outbox).where(Outbox.contact_id == contact.id, col(Outbox.last_error).startswith(HELD),
-                                           Outbox.created_at >= since).order_by(col(Outbox.id)).with_for_update()).all()
         new_ids = []
-        for row in rows:
+        for row in outbox_rows.take_held(s, contact_id=contact.id, since=since):  # type: ignore[arg-type]
             copy = repo.enqueue(s, contact=contact, text=row.text, buttons=row.buttons,
                                 message_log_id=row.message_log_id)
-            row.last_error = NOTE_RELEASED.format(id=copy.id)
-            s.add(row)
+            outbox_rows.mark_released(s, row=row, note=NOTE_RELEASED.format(id=copy.id))
             new_ids.append(copy.id)
         return new_ids  # type: ignore[return-value]
 
@@ -415,6 +408,8 @@ async def whatsapp_status(request: Request) -> Response:
     if not _SID.match(sid) or not re.fullmatch(r"[a-z_]{1,30}", status) or not re.fullmatch(r"[0-9]{0,10}", code):
         return _reject(400, "MessageSid, MessageStatus or ErrorCode malformed")
     error = NOTE_63016 if code == "63016" else (f"Twilio kode {code}" if code else "")
+    if code == "63016":  # the window was closed after all: the text waits for the person's next message
+        status = outbox_rows.HELD
     await asyncio.to_thread(mark_status, runtime.service.db, external_id=sid, status=status, error=error)
     return Response(status_code=204)
 

@@ -18,12 +18,20 @@
       // the fragment is rendered and escaped by the server's templates
       rows.innerHTML = await r.text();
       markTitle();
+      document.dispatchEvent(new CustomEvent("queue:refreshed"));
     } catch (e) { /* offline for a moment: the next tick tries again */ }
   }
 
   if (rows) {
     markTitle();
-    setInterval(refresh, 3000);
+    var ticks = 0;
+    setInterval(function () {
+      // while the live alert stream runs (alerts.js) its events bring the rows; polling is the fallback
+      if (document.documentElement.dataset.alerts === "live" && ++ticks % 10) return;
+      refresh();
+    }, 3000);
+    // a live alert (alerts.js, Server-Sent Events) asks for the rows at once
+    document.addEventListener("queue:refresh", refresh);
   }
 
   var canned = document.getElementById("canned");

@@ -1,6 +1,7 @@
 """Alembic environment: runs on the connection handed in by storage.migrate, or a URL."""
 
 from alembic import context
+from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
 from storage import models  # noqa: F401  (every table must be imported before autogenerate)
@@ -14,14 +15,17 @@ def run() -> None:
     if connection is None:
         from storage.db import make_engine
 
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise RuntimeError("alembic: no connection handed in and no sqlalchemy.url set")
+        engine = make_engine(url)
         with engine.connect() as conn:
             _run(conn)
     else:
         _run(connection)
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

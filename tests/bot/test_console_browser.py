@@ -44,9 +44,12 @@ def test_officer_answers_an_emergency_from_the_console(settings, service) -> Non
 
         top.locator("a").click()
         console.get_by_role("heading", name=number).wait_for(timeout=10_000)
-        assert LOCKED_IN in console.locator(".transcript").inner_text()
+        # issue 15: before claiming, an officer sees the summary only; the transcript once the case is theirs
+        assert LOCKED_IN in console.locator(".summary-box").inner_text()
+        assert console.locator(".transcript").count() == 0
         console.click("#claim")
         console.get_by_text("Kasus sudah Anda ambil.").wait_for(timeout=10_000)
+        assert LOCKED_IN in console.locator(".transcript").inner_text()
         console.fill("#reply-text", REPLY)
         console.click("#send-reply")
         console.get_by_text("Balasan masuk antrean kirim.").wait_for(timeout=10_000)

@@ -28,6 +28,7 @@ from storage import cases
 from storage.db import unit_of_work
 from storage.models import CaseEvent, Evidence
 from tests.bot.console_util import LOCKED_IN, add_staff, login
+from tests.bot.people_util import claim_as
 from tests.conftest import Chat
 
 
@@ -193,9 +194,12 @@ def client(app_settings, service):
 
 
 @pytest.fixture
-def officer(client) -> str:
+def officer(client, stored) -> str:
+    """An officer who has taken the reporter's case: evidence is part of the full case."""
     add_staff(client.app.state.service, "rina")
     login(client, "rina")
+    for case_id in {e.case_id for e in stored.values()}:
+        claim_as(client.app.state.service, case_id, "rina")
     return "rina"
 
 
@@ -235,6 +239,7 @@ def test_a_photo_can_also_be_downloaded(stored, client, officer, service) -> Non
 
 def test_a_voice_note_plays_in_the_case_page(stored, client, officer, service) -> None:
     voice = stored["tg-voice"]
+    # issue 15: an officer sees an unassigned case as a summary only (no evidence); rina takes it first
     page = client.get(f"/console/cases/{voice.case_id}").text
     assert f'<audio controls preload="none" src="{url(voice)}"></audio>' in page
     assert not views(service, voice.case_id)  # the page itself fetched nothing: preload="none"
@@ -275,8 +280,9 @@ def test_a_file_stored_under_a_false_type_is_still_only_a_download(stored, clien
     assert_safe_headers(r)
 
 
-def test_the_case_page_links_the_evidence_and_shows_no_server_path(stored, client, officer) -> None:
+def test_the_case_page_links_the_evidence_and_shows_no_server_path(stored, client, officer, service) -> None:
     photo = stored["tg-photo"]
+    # issue 15: an officer sees an unassigned case as a summary only (no evidence); rina takes it first
     page = client.get(f"/console/cases/{photo.case_id}").text
     assert f'href="{url(photo)}"' in page and f'href="{url(stored["tg-contract"], download=True)}"' in page
     assert 'href="' + url(stored["tg-fake-photo"]) + '"' not in page  # HTML: a download link only
@@ -312,14 +318,19 @@ def test_only_signed_in_staff_open_evidence(stored, client, service) -> None:
     r = client.get(url(photo), follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/console/login")
     assert not views(service, photo.case_id)
-    # the roles that may open the case page may open its evidence: officer, supervisor, admin
-    for name, role in (("ani", "officer"), ("sri", "supervisor"), ("adi", "admin")):
+    # evidence is part of the full case: supervisors and admins open it; an officer who has not
+    # taken the case sees its summary only, and the refused attempt is in the audit trail
+    for name, role, status in (("ani", "officer", 403), ("sri", "supervisor", 200), ("adi", "admin", 200)):
         add_staff(service, name, role=role)
         client.cookies.clear()  # signed out, then in as the next person
         login(client, name)
-        assert client.get(url(photo)).status_code == 200
+        assert client.get(url(photo)).status_code == status
         assert client.get(f"/console/cases/{photo.case_id}").status_code == 200
-    assert [e.actor for e in views(service, photo.case_id)] == ["ani", "sri", "adi"]
+    assert [e.actor for e in views(service, photo.case_id)] == ["sri", "adi"]
+    with unit_of_work(service.db) as s:
+        denied = s.exec(select(CaseEvent).where(col(CaseEvent.case_id) == photo.case_id,
+                                                col(CaseEvent.kind) == "view_denied")).all()
+    assert [(e.actor, e.detail) for e in denied] == [("ani", f"ditolak: bukti #{photo.id}")]
 
 
 def test_evidence_is_found_only_under_its_own_case(stored, client, officer, service, reporter) -> None:
@@ -329,6 +340,7 @@ def test_evidence_is_found_only_under_its_own_case(stored, client, officer, serv
         ids = [c.id for c in cases.queue(s)]
     photo = stored["tg-photo"]
     other_case = next(i for i in ids if i != photo.case_id)
+    claim_as(service, other_case, officer)
     assert client.get(f"/console/cases/{other_case}/evidence/{photo.id}").status_code == 404
     assert client.get(f"/console/cases/{photo.case_id}/evidence/999999").status_code == 404
     assert client.get(url(stored["tg-program"])).status_code == 404  # refused, so never stored

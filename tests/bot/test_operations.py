@@ -88,7 +88,6 @@ def test_first_admin_password_goes_to_a_0600_file_and_only_its_path_is_printed(s
     monkeypatch.setattr(server, "FIRST_PASSWORD_FILE", target)
     monkeypatch.setattr("bot.service.build_service", lambda _settings: service)
     monkeypatch.setattr(server.uvicorn, "run", lambda app, **kw: ran.update(kw))
-    monkeypatch.setattr(server.gc, "freeze", lambda: None)
     assert server.serve(settings, host="127.0.0.1", port=8123) == 0
 
     password = target.read_text().strip()

@@ -79,7 +79,7 @@ def test_twilio_errors_are_retried_or_final(service, twilio_fake, status, code, 
     assert err.value.permanent is permanent
     assert address not in str(err.value)  # the number never ends up in last_error or a log line
     if code == 63016:
-        assert str(err.value).startswith(whatsapp.HELD)  # released when the person writes again
+        assert err.value.settle_as == "held"  # released when the person writes again
 
 
 def test_wrong_credentials_and_a_dead_network_are_retried(service, twilio_fake) -> None:

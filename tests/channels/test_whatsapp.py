@@ -316,7 +316,7 @@ def _template_then_reply(template_client, service, fake, sender: str, case_id: i
     assert sent[0]["ContentSid"] == TEMPLATE_SID and "Body" not in sent[0]
     assert sent[0]["ContentVariables"] == '{"1": "Migrant Center Kepri"}'
     row = wait_until(lambda: rows(service, Outbox, Outbox.id == first)[0].last_error and rows(service, Outbox, Outbox.id == first)[0])
-    assert row.last_error.startswith(whatsapp.HELD) and TEMPLATE_SID in row.last_error
+    assert row.status == "held" and TEMPLATE_SID in row.last_error  # its text waits for the person
 
     second = _officer_reply(service, case_id, "Mohon kirim foto paspor jika ada.")
     held = wait_until(lambda: rows(service, Outbox, Outbox.id == second, Outbox.status == "held"))[0]
@@ -330,7 +330,8 @@ def _template_then_reply(template_client, service, fake, sender: str, case_id: i
     bodies = wait_until(lambda: (b := [m.get("Body", "") for m in fake.sent_to(f"whatsapp:{sender}")])
                         and all(t in b for t in texts) and b, what="released texts")
     assert bodies.index("Kami sudah menghubungi KJRI Johor Bahru.") < bodies.index("Mohon kirim foto paspor jika ada.")
-    assert rows(service, Outbox, Outbox.id == first)[0].last_error.startswith("Dikirim ulang sebagai outbox #")
+    released = rows(service, Outbox, Outbox.id == first)[0]
+    assert released.status == "released" and released.last_error.startswith("Dikirim ulang sebagai outbox #")
 
 
 def test_without_a_template_a_late_message_is_held_visibly(wa_settings, service, fake) -> None:
@@ -342,7 +343,7 @@ def test_without_a_template_a_late_message_is_held_visibly(wa_settings, service,
 
 def _held_then_released(client, service, fake, sender: str, case_id: int) -> None:
     reply = _officer_reply(service, case_id, "Apakah Anda aman sekarang?")
-    row = wait_until(lambda: rows(service, Outbox, Outbox.id == reply, Outbox.status == "undelivered"))[0]
+    row = wait_until(lambda: rows(service, Outbox, Outbox.id == reply, Outbox.status == "held"))[0]
     assert row.last_error == whatsapp.NOTE_NO_TEMPLATE
     assert fake.attempts == 0
     post_signed(client, inbound("iya", sender))
@@ -411,7 +412,7 @@ def test_status_callbacks_record_delivered_and_failed(client, fake) -> None:
     failed = {**callback, "MessageStatus": "undelivered", "ErrorCode": "63016"}
     assert post_signed(client, failed, "/webhooks/whatsapp/status").status_code == 204
     row = rows(service, Outbox, Outbox.external_id == sid)[0]
-    assert row.status == "undelivered" and row.last_error == whatsapp.NOTE_63016
+    assert row.status == "held" and row.last_error == whatsapp.NOTE_63016  # sent again when the person writes
 
 
 # --- media ------------------------------------------------------------------------------------------------

@@ -101,7 +101,7 @@ def test_an_entry_without_details_offers_no_button(settings, ctx, entry_id) -> N
 def test_on_whatsapp_the_details_are_option_1_of_the_numbered_list(detailed) -> None:
     chat = Chat(detailed, channel="whatsapp", user="+60123456789")
     chat.say(QUESTION)
-    plain = chat.last[-1].as_plain_text()
+    plain = chat.last[-1].as_plain()
     assert f"\n1. {phrases.MORE_LABEL}\n" in plain
     chat.say("1")
     assert "Dasar: UU 18/2017." in chat.text()

@@ -8,14 +8,13 @@ import pytest
 from sqlalchemy import event, text
 from sqlmodel import select
 
-from flows import phrases
+from flows import phrases, rating
 from storage import cases, officers, repo
 from storage.db import unit_of_work
 from storage.models import CaseEvent, Contact, Conversation, MessageLog, Officer, Outbox
 from tests.conftest import Chat
 
-RATING = cases.RatingPrompt(phrases.RATING_ASK,
-                            tuple({"label": b.label, "payload": b.payload} for b in phrases.RATING_BUTTONS))
+RATING = rating.prompt()
 LOCKED_IN = "tolong saya dikunci di rumah majikan dan paspor saya diambil"
 
 

@@ -6,7 +6,7 @@ Create Date: 2026-11-27 21:14:11.915133
 """
 from alembic import op
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 
 
 revision = '0002'
