@@ -4,6 +4,10 @@ The jobs are thin calls of plain functions (`check_sla`, `daily_summary`) that t
 with a frozen clock. Both are idempotent: a case is reminded once and escalated once
 whatever the number of runs (the marks are conditional UPDATEs in storage/cases.py).
 
+The app's lifespan starts the scheduler (bot/app.py) in every process that runs background work
+(`helpdesk serve` by default, `helpdesk worker`; not `serve --no-workers`). Case events go to the
+service's event sink (bot/workers/events.py).
+
 One process runs the jobs (DESIGN.md, decision 6): every worker starts the scheduler, but a
 job does its work only in the process that holds the database lease (storage/lease.py): every
 job is added as `leased(app, work)`; each run renews the lease, and another worker takes over
@@ -83,7 +87,7 @@ def check_sla(service: Any, now: dt.datetime) -> SlaReport:
                     and cases.mark_escalated(s, case_id=case_id, now=now)):
                 report.escalated.append(number)
     # announce after the commit, so nobody is told about a mark that was rolled back
-    announce: Callable[[str, str], None] | None = getattr(service.engine, "on_case_event", None)
+    announce: Callable[[str, str], None] | None = service.events.case_event if hasattr(service, "events") else None
     whole = report.whole_case
     for kind, numbers in (("sla_reminder", report.reminded), ("escalated_to_supervisor", report.escalated),
                           ("next_response_reminder", whole.next_reminded),

@@ -76,7 +76,8 @@ def serve(settings: Settings, *, host: str, port: int, workers: int = 1, backgro
               "(set HELPDESK_PUBLIC_URL and TELEGRAM_WEBHOOK_SECRET).", file=sys.stderr)
         return 2
     service = build_service(settings)
-    password_file = ensure_first_admin(service, FIRST_PASSWORD_FILE)
+    # tests and benchmarks start throw-away services: their password files go elsewhere
+    password_file = ensure_first_admin(service, Path(os.environ.get("HELPDESK_FIRST_PASSWORD_FILE") or FIRST_PASSWORD_FILE))
     if password_file:
         print("\n  First start: staff console account 'admin' created.\n"
               f"    Its password is in {password_file} (readable only by this user).\n"

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from storage.ids import saved_id
 from storage.models import (Case, CaseEvent, Contact, Conversation, Evidence, Feedback, MessageLog, Outbox,
                             UnansweredQuestion, utcnow)
 from storage.outbox import OPEN as OUTBOX_OPEN
@@ -28,9 +29,10 @@ def _open_cases(session: Session, contact_id: int) -> list[Case]:
 
 def anonymise_case(session: Session, case: Case, marker: str = ERASED) -> None:
     case.summary, case.intake = marker, {}
-    session.execute(update(CaseEvent).where(CaseEvent.case_id == case.id, col(CaseEvent.kind).in_(("message", "note")))
+    session.execute(update(CaseEvent).where(col(CaseEvent.case_id) == case.id,
+                                            col(CaseEvent.kind).in_(("message", "note")))
                     .values(detail=marker))
-    session.execute(delete(Evidence).where(Evidence.case_id == case.id))
+    session.execute(delete(Evidence).where(col(Evidence.case_id) == case.id))
     session.add(case)
 
 
@@ -47,9 +49,10 @@ def erase_contact(session: Session, *, contact_id: int, keep_outbox_ids: tuple[i
     conv_ids = list(session.exec(select(Conversation.id).where(Conversation.contact_id == contact_id)))
     session.execute(delete(Feedback).where(col(Feedback.conversation_id).in_(conv_ids)))
     session.execute(delete(UnansweredQuestion).where(col(UnansweredQuestion.conversation_id).in_(conv_ids)))
-    session.execute(delete(Outbox).where(Outbox.contact_id == contact_id, col(Outbox.id).not_in(list(keep_outbox_ids)),
+    session.execute(delete(Outbox).where(col(Outbox.contact_id) == contact_id,
+                                         col(Outbox.id).not_in(list(keep_outbox_ids)),
                                          col(Outbox.status).not_in(OUTBOX_OPEN)))
-    session.execute(update(Outbox).where(Outbox.contact_id == contact_id).values(message_log_id=None))
+    session.execute(update(Outbox).where(col(Outbox.contact_id) == contact_id).values(message_log_id=None))
     session.execute(delete(MessageLog).where(col(MessageLog.conversation_id).in_(conv_ids)))
     for case in session.exec(select(Case).where(Case.contact_id == contact_id)):
         anonymise_case(session, case)
@@ -65,14 +68,14 @@ def purge(session: Session, *, retention_days: int, now: dt.datetime | None = No
     cutoff = now - dt.timedelta(days=retention_days)
     finished = 0
     for contact in session.exec(select(Contact).where(col(Contact.erase_requested_at).is_not(None))):
-        finished += erase_contact(session, contact_id=contact.id)  # type: ignore[arg-type]
+        finished += erase_contact(session, contact_id=saved_id(contact.id))
     busy = select(Case.conversation_id).where(col(Case.status).in_(OPEN))
-    old = (MessageLog.created_at < cutoff) & col(MessageLog.conversation_id).not_in(busy)
+    old = (col(MessageLog.created_at) < cutoff) & col(MessageLog.conversation_id).not_in(busy)
     session.execute(update(Outbox).where(col(Outbox.message_log_id).in_(select(MessageLog.id).where(old)))
                     .values(message_log_id=None).execution_options(synchronize_session=False))
-    session.execute(delete(Outbox).where(Outbox.created_at < cutoff, col(Outbox.status).not_in(OUTBOX_OPEN))
+    session.execute(delete(Outbox).where(col(Outbox.created_at) < cutoff, col(Outbox.status).not_in(OUTBOX_OPEN))
                     .execution_options(synchronize_session=False))
-    old_logs = session.execute(delete(MessageLog).where(old).execution_options(synchronize_session=False))
+    old_logs = session.exec(delete(MessageLog).where(old).execution_options(synchronize_session=False))
     anonymised = 0
     for case in session.exec(select(Case).where(col(Case.status).in_(("resolved", "closed")), Case.created_at < cutoff,
                                                 Case.summary != EXPIRED, Case.summary != ERASED)):

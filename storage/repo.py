@@ -33,7 +33,8 @@ _COUNT_SINCE = select(func.count()).select_from(MessageLog).where(
     MessageLog.conversation_id == bindparam("conversation_id"), MessageLog.direction == "in",
     MessageLog.created_at >= bindparam("since"))
 _LATEST_CASE = select(Case).where(Case.contact_id == bindparam("contact_id")).order_by(col(Case.id).desc()).limit(1)
-_LOG_TABLE, _OUTBOX_TABLE = MessageLog.__table__, Outbox.__table__  # type: ignore[attr-defined]  # SQLModel lacks __table__
+_LOG_TABLE = MessageLog.__table__  # type: ignore[attr-defined]  # SQLModel's type lacks __table__
+_OUTBOX_TABLE = Outbox.__table__  # type: ignore[attr-defined]  # SQLModel's type lacks __table__
 _INSERT_LOG = insert(_LOG_TABLE).returning(_LOG_TABLE.c.id)
 _INSERT_OUTBOX = insert(_OUTBOX_TABLE).returning(_OUTBOX_TABLE.c.id)
 

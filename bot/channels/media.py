@@ -179,7 +179,7 @@ class PendingEvidence:
 def pending(db: Engine, *, refs: Sequence[str] | None = None, limit: int = 50) -> list[PendingEvidence]:
     """Evidence rows without a stored file: these refs, or (sweep) any from the last SWEEP_AGE."""
     with Session(db) as s:
-        q = (select(Evidence.id, Case.number, Contact.channel, Evidence.ref,  # type: ignore[call-overload]  # sqlmodel types up to 4 columns
+        q = (select(Evidence.id, Case.number, Contact.channel, Evidence.ref,  # type: ignore[call-overload]  # >4 columns
                     Evidence.content_type)
              .join(Case, col(Case.id) == col(Evidence.case_id)).join(Contact, col(Contact.id) == col(Case.contact_id))
              .where(col(Evidence.stored_path).is_(None)))

@@ -57,13 +57,17 @@ from telegram.ext import ContextTypes
 
 from bot.channels.telegram import describe
 from bot.scheduler import new_holder
+from bot.workers.loop import backoff
 from flows import phrases, rating
 from flows.messages import Inbound
 from storage import cases, lease, repo
 from storage.db import unit_of_work
+from storage.ids import saved_id
 from storage.models import Case, CaseEvent, Contact, Officer, utcnow
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine, ScalarSelect
+
     from bot.channels.telegram import TelegramChannel
     from bot.service import Service
 
@@ -192,7 +196,7 @@ def thread_candidates(msg: Message) -> list[int]:
 # --- data (short transactions, run in worker threads) -------------------------------------------------------
 
 
-def unannounced(db, limit: int = SWEEP_BATCH) -> list[CaseCard]:  # type: ignore[no-untyped-def]
+def unannounced(db: Engine, limit: int = SWEEP_BATCH) -> list[CaseCard]:
     with Session(db) as s:
         rows = s.exec(select(Case, Contact.channel).join(Contact, col(Contact.id) == col(Case.contact_id))
                       .where(col(Case.status).in_(cases.OPEN_STATUSES), col(Case.telegram_thread_id).is_(None),
@@ -202,27 +206,27 @@ def unannounced(db, limit: int = SWEEP_BATCH) -> list[CaseCard]:  # type: ignore
 
 
 def _card(c: Case, channel: str) -> CaseCard:
-    return CaseCard(c.id, c.number, c.priority, c.category, c.emergency, c.summary, channel)  # type: ignore[arg-type]
+    return CaseCard(saved_id(c.id), c.number, c.priority, c.category, c.emergency, c.summary, channel)
 
 
-def store_thread(db, case_id: int, thread_id: int) -> bool:  # type: ignore[no-untyped-def]
+def store_thread(db: Engine, case_id: int, thread_id: int) -> bool:
     with Session(db) as s:
         result = s.exec(sql_update(Case).where(col(Case.id) == case_id, col(Case.telegram_thread_id).is_(None))
-                        .values(telegram_thread_id=thread_id))  # type: ignore[call-overload]
+                        .values(telegram_thread_id=thread_id))
         s.commit()
         return bool(result.rowcount)
 
 
-def case_for_thread(db, candidates: list[int]) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
+def case_for_thread(db: Engine, candidates: list[int]) -> tuple[int, str] | None:
     with Session(db) as s:
         for thread_id in candidates:
             row = s.exec(select(Case.id, Case.number).where(Case.telegram_thread_id == thread_id)).first()
             if row is not None:
-                return row[0], row[1]  # type: ignore[return-value]
+                return saved_id(row[0]), row[1]
     return None
 
 
-def open_case_thread(db, number: str) -> tuple[bool, int | None]:  # type: ignore[no-untyped-def]
+def open_case_thread(db: Engine, number: str) -> tuple[bool, int | None]:
     """(open, thread id) of a case: open with a thread, open and still to be announced (None, as
     `unannounced` would pick it), or (False, None) — closed, unknown, or too old to be announced.
     One query, so an announcement made meanwhile by another worker is seen whole or not at all."""
@@ -233,7 +237,7 @@ def open_case_thread(db, number: str) -> tuple[bool, int | None]:  # type: ignor
     return (False, None) if row is None else (True, row[1])
 
 
-def _last_topic_mark():  # type: ignore[no-untyped-def]
+def _last_topic_mark() -> ScalarSelect[str]:
     """What the desk last did to the case's topic (None: nothing yet); per case, on ix_case_event_case_id."""
     return (select(CaseEvent.kind).where(col(CaseEvent.case_id) == col(Case.id),
                                          col(CaseEvent.kind).in_((TOPIC_CLOSED, TOPIC_REOPENED)))
@@ -248,7 +252,7 @@ def _finished_by(s: Session, case_id: int) -> str:
     return _officer_name(officer) if officer is not None else "petugas"
 
 
-def topic_changes(db, limit: int = TOPIC_BATCH) -> list[TopicChange]:  # type: ignore[no-untyped-def]
+def topic_changes(db: Engine, limit: int = TOPIC_BATCH) -> list[TopicChange]:
     """Announced cases whose thread is behind their status, the most recently finished first."""
     mark = _last_topic_mark()
     with Session(db) as s:
@@ -261,17 +265,17 @@ def topic_changes(db, limit: int = TOPIC_BATCH) -> list[TopicChange]:  # type: i
                           .order_by(col(Case.resolved_at).desc()).limit(limit)).all()
         reopened = s.exec(announced.where(col(Case.status).in_(cases.OPEN_STATUSES), mark == TOPIC_CLOSED)
                           .order_by(col(Case.id)).limit(limit)).all()
-        return [TopicChange(_card(c, channel), c.telegram_thread_id, c.status,  # type: ignore[arg-type]
-                            _finished_by(s, c.id) if c.status in cases.CLOSED_STATUSES else "")  # type: ignore[arg-type]
+        return [TopicChange(_card(c, channel), c.telegram_thread_id, c.status,  # type: ignore[arg-type]  # query: has a thread
+                            _finished_by(s, saved_id(c.id)) if c.status in cases.CLOSED_STATUSES else "")
                 for c, channel in [*finished, *reopened][:limit]]
 
 
-def mark_topic(db, case_id: int, kind: str, detail: str) -> None:  # type: ignore[no-untyped-def]
+def mark_topic(db: Engine, case_id: int, kind: str, detail: str) -> None:
     with unit_of_work(db) as s:
         repo.add_case_event(s, case_id=case_id, kind=kind, actor="bot", detail=detail)
 
 
-def officer_for_telegram(db, user_id: int) -> int | None:  # type: ignore[no-untyped-def]
+def officer_for_telegram(db: Engine, user_id: int) -> int | None:
     with Session(db) as s:
         return s.exec(select(Officer.id).where(Officer.telegram_user_id == user_id, col(Officer.active).is_(True))).first()
 
@@ -280,7 +284,7 @@ def _officer_name(officer: Officer) -> str:
     return officer.display_name or officer.username
 
 
-def reply(db, case_id: int, officer_id: int, text: str, dedupe_key: str | None = None) -> bool:  # type: ignore[no-untyped-def]
+def reply(db: Engine, case_id: int, officer_id: int, text: str, dedupe_key: str | None = None) -> bool:
     """Relay an officer's message; False when this very message was relayed before (a redelivery)."""
     try:
         with unit_of_work(db) as s:
@@ -292,7 +296,7 @@ def reply(db, case_id: int, officer_id: int, text: str, dedupe_key: str | None =
     return True
 
 
-def claim(db, case_id: int, officer_id: int) -> str:  # type: ignore[no-untyped-def]
+def claim(db: Engine, case_id: int, officer_id: int) -> str:
     with unit_of_work(db) as s:
         officer = s.get(Officer, officer_id)
         assert officer is not None
@@ -300,7 +304,7 @@ def claim(db, case_id: int, officer_id: int) -> str:  # type: ignore[no-untyped-
         return CLAIMED.format(number=case.number, name=_officer_name(officer))
 
 
-def resolve(db, case_id: int, officer_id: int) -> None:  # type: ignore[no-untyped-def]
+def resolve(db: Engine, case_id: int, officer_id: int) -> None:
     """The desk's done note (posted by the sweep) says who resolved it; no answer of its own."""
     with unit_of_work(db) as s:
         officer = s.get(Officer, officer_id)
@@ -379,6 +383,7 @@ class StaffDesk:
 
     async def _run(self, interval: float | None) -> None:
         event: DeskEvent | None = None
+        failures = 0
         while True:
             try:
                 if event is not None and event.kind == "message":
@@ -394,10 +399,15 @@ class StaffDesk:
                 raise
             except Exception as exc:  # noqa: BLE001 - the desk must survive a hiccup; the next sweep retries
                 log.error("staff desk sweep failed: %s", describe(exc))
+                failures += 1
+            else:
+                failures = 0
             try:
                 # SWEEP_SECONDS is read here rather than bound as a default, so tests can shorten it;
+                # after a failure the sweep is retried sooner, with the workers' back-off (bot/workers/loop.py);
                 # asyncio.timeout, not wait_for: on 3.11 wait_for can lose a cancel
-                async with asyncio.timeout(SWEEP_SECONDS if interval is None else interval):
+                every = SWEEP_SECONDS if interval is None else interval
+                async with asyncio.timeout(backoff(failures, base=2.0, cap=every) if failures else every):
                     event = await self._events.get()
             except TimeoutError:
                 event = None

@@ -43,6 +43,7 @@ from flows.messages import Button, Inbound, MediaRef, Outbound
 from storage import outbox as outbox_rows
 from storage import repo
 from storage.db import read_session, unit_of_work
+from storage.ids import saved_id
 from storage.models import Contact, utcnow
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class LocalTwilioHttpClient(TwilioHttpClient):
         super().__init__(timeout=timeout, logger=_quiet_logger())
         self.base = base
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def, override]
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # twilio ships no types
         return super().request(method, rewrite_twilio_url(url, self.base), *args, **kwargs)
 
 
@@ -301,12 +302,12 @@ def release_held(db: Engine, *, urn: str) -> list[int]:
         if contact is None:
             return []
         new_ids = []
-        for row in outbox_rows.take_held(s, contact_id=contact.id, since=since):  # type: ignore[arg-type]
+        for row in outbox_rows.take_held(s, contact_id=saved_id(contact.id), since=since):
             copy = repo.enqueue(s, contact=contact, text=row.text, buttons=row.buttons,
                                 message_log_id=row.message_log_id)
             outbox_rows.mark_released(s, row=row, note=NOTE_RELEASED.format(id=copy.id))
-            new_ids.append(copy.id)
-        return new_ids  # type: ignore[return-value]
+            new_ids.append(saved_id(copy.id))
+        return new_ids
 
 
 # --- media (evidence) ---------------------------------------------------------------------------------------

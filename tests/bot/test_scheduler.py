@@ -37,7 +37,7 @@ def trail(service, case_id: int) -> list[str]:
 @pytest.fixture
 def announced(service) -> list[tuple[str, str]]:
     calls: list[tuple[str, str]] = []
-    service.engine.on_case_event = lambda kind, number: calls.append((kind, number))
+    service.events.on_case_event(lambda kind, number: calls.append((kind, number)))
     return calls
 
 

@@ -1,5 +1,9 @@
-"""Nothing lost, nothing doubled: two real workers on PostgreSQL, duplicate deliveries at the
-same instant, a worker killed with SIGKILL mid-traffic, and a channel API that fails.
+"""Nothing lost, nothing doubled: two real web processes on PostgreSQL, duplicate deliveries at the
+same instant, a process killed with SIGKILL mid-traffic, and a channel API that fails.
+
+Each test runs in two shapes: two `helpdesk serve` processes (web and background work in each),
+and two `helpdesk serve --no-workers` beside one `helpdesk worker` (the one killed is then the worker,
+which holds the claims).
 
 These run against the PostgreSQL named by HELPDESK_TEST_DATABASE_URL (CI's second run); on
 SQLite they skip, since the embedded default is one process by design.
@@ -66,19 +70,32 @@ def outbox_settings() -> dict:
     return {}
 
 
-@pytest.fixture
-def workers(database_url, twilio, tmp_path, outbox_settings):
+class Cluster:
+    """The processes of one shape; `start(n)` gives the n web processes, `victim` the one the kill test kills."""
+
+    def __init__(self, env: dict[str, str], split: bool) -> None:
+        self.env, self.split = env, split
+        self.started: list[Worker] = []
+        self.victim: Worker | None = None
+
+    def __call__(self, n: int = 2) -> list[Worker]:
+        web = [self._start("web" if self.split else "serve") for _ in range(n)]  # one after the other: the first migrates
+        self.victim = self._start("worker") if self.split else web[0]
+        return web
+
+    def _start(self, role: str) -> Worker:
+        worker = Worker(dict(self.env), role=role).start()
+        self.started.append(worker)
+        return worker
+
+
+@pytest.fixture(params=["serve", "serve+worker"])
+def workers(request, database_url, twilio, tmp_path, outbox_settings):
     env = worker_env(database_url, twilio.url, twilio.account_sid, twilio.auth_token, tmp_path)
     env["HELPDESK_CONFIG"] = fast_config(tmp_path, **outbox_settings)
-    started: list[Worker] = []
-
-    def start(n: int = 2) -> list[Worker]:
-        for _ in range(n):
-            started.append(Worker(dict(env)).start())  # one after the other: the first migrates
-        return started
-
-    yield start
-    for w in started:
+    cluster = Cluster(env, split=request.param == "serve+worker")
+    yield cluster
+    for w in cluster.started:
         w.stop()
 
 
@@ -164,11 +181,13 @@ def test_kill_9_of_a_worker_while_deliveries_arrive(workers, twilio, database_ur
             await killer
 
     async def kill_then_restart() -> None:
+        victim = workers.victim
+        assert victim is not None
         while len(acknowledged) < n // 4:
             await asyncio.sleep(0.05)
-        a.kill9()
+        victim.kill9()
         await asyncio.sleep(1.0)
-        await asyncio.to_thread(a.start)
+        await asyncio.to_thread(victim.start)
 
     asyncio.run(run())
     sent = wait_for_sends(twilio, n, timeout=240)
@@ -176,7 +195,7 @@ def test_kill_9_of_a_worker_while_deliveries_arrive(workers, twilio, database_ur
     duplicates = len(recipients) - len(set(recipients))
     lost = len(acknowledged) - len(set(recipients))
     states = count(database_url, "select count(*) from conversation where flow = 'faq' and step = 'answered'")
-    print(f"\nkill -9: deliveries {n}, acknowledged {len(acknowledged)}, replies {len(sent)}, "
+    print(f"\nkill -9 ({'worker' if workers.split else 'serve'}): deliveries {n}, acknowledged {len(acknowledged)}, replies {len(sent)}, "
           f"duplicates {duplicates}, lost {lost}, conversations intact {states}")
     assert len(acknowledged) == n
     assert (duplicates, lost) == (0, 0)

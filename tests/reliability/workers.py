@@ -1,4 +1,4 @@
-"""Real `helpdesk serve` worker processes on loopback, sharing one database, for fault tests."""
+"""Real `helpdesk serve` and `helpdesk worker` processes on loopback, sharing one database, for fault tests."""
 
 from __future__ import annotations
 
@@ -25,19 +25,28 @@ class Worker:
     env: dict[str, str]
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
+    role: str = "serve"  # serve (web + background work) | web (serve --no-workers) | worker (no web)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> "Worker":
-        log = open(Path(self.env["HELPDESK_TEST_LOGDIR"]) / f"worker-{self.port}.log", "ab")
-        self.proc = subprocess.Popen([HELPDESK, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                                     env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        path = Path(self.env["HELPDESK_TEST_LOGDIR"]) / f"{self.role}-{self.port}.log"
+        log = open(path, "ab")
+        args = [HELPDESK, "worker"] if self.role == "worker" else \
+            [HELPDESK, "serve", "--host", "127.0.0.1", "--port", str(self.port)] + (["--no-workers"] if self.role == "web" else [])
+        started = path.stat().st_size
+        self.proc = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"worker exited with {self.proc.returncode}; see {log.name}")
+                raise RuntimeError(f"{self.role} exited with {self.proc.returncode}; see {log.name}")
+            if self.role == "worker":
+                if b"Worker running" in path.read_bytes()[started:]:
+                    return self
+                time.sleep(0.2)
+                continue
             try:
                 if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
                     return self
@@ -72,6 +81,7 @@ def worker_env(database_url: str, twilio_url: str, account_sid: str, auth_token:
         "HELPDESK_TWILIO_API_URL": twilio_url,
         "HELPDESK_TEST_LOGDIR": str(logdir),
         "HELPDESK_FAST_HASH": "1",
+        "HELPDESK_FIRST_PASSWORD_FILE": str(logdir / "first-admin-password.txt"),
         "NO_PROXY": "127.0.0.1,localhost",
     })
     return env
