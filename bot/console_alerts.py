@@ -85,6 +85,13 @@ def _stream_staff(request: Request) -> auth.Staff:
     return staff
 
 
+def may_see(alert: case_sla.Alert, staff: auth.Staff) -> bool:
+    """The queue's rule (storage/access.py): an officer hears of unassigned unrestricted cases and their own."""
+    if staff.is_supervisor or alert.assignee_id == staff.officer_id:
+        return True
+    return alert.assignee_id is None and not alert.restricted
+
+
 def event_for(alert: case_sla.Alert, staff: auth.Staff) -> dict[str, Any]:
     """What one viewer is told about one change."""
     kind, mine = alert.kind, alert.assignee_id == staff.officer_id
@@ -138,6 +145,8 @@ async def alert_stream(request: Request) -> StreamingResponse:
                     continue
                 sent.add(alert.id)
                 last = max(last, alert.id)
+                if not may_see(alert, staff):
+                    continue  # not even the number of a case hidden from this viewer
                 # the id is the highest sent so far: a reconnection resumes after it
                 yield f"id: {last}\nevent: case\ndata: {json.dumps(event_for(alert, staff))}\n\n"
                 quiet_since = time.monotonic()

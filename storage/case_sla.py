@@ -272,6 +272,7 @@ class Alert:
     status: str
     assignee_id: int | None
     detail: str
+    restricted: bool = False
 
 
 def latest_event_id(session: Session) -> int:
@@ -281,13 +282,14 @@ def latest_event_id(session: Session) -> int:
 def alerts_after(session: Session, *, after_id: int, limit: int = 100) -> list[Alert]:
     """Queue-relevant case events after `after_id`, oldest first (a primary-key range: cheap to poll)."""
     rows = session.exec(select(CaseEvent.id, CaseEvent.kind, CaseEvent.detail, Case.id, Case.number, Case.priority,
-                               Case.emergency, Case.status, Case.assignee_id)
+                               Case.emergency, Case.status, Case.assignee_id, Case.restricted)
                         .join(Case, col(Case.id) == col(CaseEvent.case_id))
                         .where(col(CaseEvent.id) > after_id, col(CaseEvent.kind).in_(ALERT_KINDS))
                         .order_by(col(CaseEvent.id)).limit(limit))
     return [Alert(event_id, kind, case_id, number, priority, emergency or priority == "emergency", status,
-                  assignee_id, detail[:200] if kind != "reopened" else "")  # a reopening's reason stays on the page
-            for event_id, kind, detail, case_id, number, priority, emergency, status, assignee_id in rows]
+                  assignee_id, detail[:200] if kind != "reopened" else "",  # a reopening's reason stays on the page
+                  bool(restricted))
+            for event_id, kind, detail, case_id, number, priority, emergency, status, assignee_id, restricted in rows]
 
 
 # --- the daily summary ----------------------------------------------------------------------------

@@ -95,6 +95,24 @@ def test_an_escalation_alerts_supervisors_only(settings, service) -> None:
     assert "escalated_to_supervisor" in case_sla.ALERT_KINDS
 
 
+def test_an_officer_hears_nothing_of_a_case_hidden_from_them() -> None:
+    """The stream follows the queue's confidentiality: another officer's case, or a restricted one, is
+    not even announced by number; supervisors hear of every case."""
+    from bot import auth
+    from bot.console_alerts import may_see
+    from storage.case_sla import Alert
+
+    def alert(assignee: int | None, restricted: bool) -> Alert:
+        return Alert(id=1, kind="created", case_id=7, number="MC-2026-00007", priority="emergency", emergency=True,
+                     status="new", assignee_id=assignee, detail="", restricted=restricted)
+
+    ani = auth.Staff(3, "ani", "Ani", "officer", "x")
+    sri = auth.Staff(4, "sri", "Sri", "supervisor", "x")
+    assert may_see(alert(None, False), ani) and may_see(alert(3, True), ani)
+    assert not may_see(alert(None, True), ani) and not may_see(alert(5, False), ani)
+    assert all(may_see(alert(a, r), sri) for a in (None, 3, 5) for r in (False, True))
+
+
 def test_the_stream_needs_a_session(settings, service) -> None:
     with running(create_app(settings, service)) as base, httpx.Client(base_url=base, timeout=20) as client:
         assert client.get("/console/alerts/stream").status_code == 401
