@@ -46,7 +46,7 @@ def _pick(rnd: random.Random, mix: list[tuple[str, int]]) -> str:
     return rnd.choices([k for k, _ in mix], weights=[w for _, w in mix])[0]
 
 
-def seed(db, *, cases: int, messages: int, officer_ids: list[int], faq_texts: list[str], entry_ids: list[str],
+def seed(db, *, cases: int, messages: int, officer_ids: list[int], faq_texts: list[tuple[str, str]], entry_ids: list[str],
          did_you_mean: str) -> None:  # type: ignore[no-untyped-def]
     """Bulk insert a year of traffic (Core inserts, one transaction)."""
     from sqlalchemy import insert
@@ -107,16 +107,17 @@ def seed(db, *, cases: int, messages: int, officer_ids: list[int], faq_texts: li
         r = rnd.random()
         if r < 0.5:
             logs.append({"conversation_id": conv, "direction": "in", "author": "user", "text": "pesan uji",
-                         "buttons": [], "media": [], "intent": None, "created_at": created})
+                         "buttons": [], "media": [], "intent": None, "entry_id": None, "created_at": created})
         elif r < 0.62:
-            logs.append({"conversation_id": conv, "direction": "out", "author": "bot", "text": rnd.choice(faq_texts),
-                         "buttons": [], "media": [], "intent": "faq", "created_at": created})
+            entry_id, text = rnd.choice(faq_texts)
+            logs.append({"conversation_id": conv, "direction": "out", "author": "bot", "text": text,
+                         "buttons": [], "media": [], "intent": "faq", "entry_id": entry_id, "created_at": created})
         elif r < 0.64:
             logs.append({"conversation_id": conv, "direction": "out", "author": "bot", "text": did_you_mean,
-                         "buttons": [], "media": [], "intent": "faq", "created_at": created})
+                         "buttons": [], "media": [], "intent": "faq", "entry_id": None, "created_at": created})
         else:
             logs.append({"conversation_id": conv, "direction": "out", "author": "bot", "text": "balasan uji",
-                         "buttons": [], "media": [], "intent": "greeting", "created_at": created})
+                         "buttons": [], "media": [], "intent": "greeting", "entry_id": None, "created_at": created})
     logs.sort(key=lambda row: row["created_at"])
     events.sort(key=lambda row: row["created_at"])
     feedback = [{"conversation_id": rnd.randint(1, people), "entry_id": rnd.choice(entry_ids),
@@ -180,7 +181,7 @@ def run(args: argparse.Namespace, url: str) -> None:
     ids = [add_staff(service, f"petugas{i}", "bench-pw-12345", role="supervisor" if i == 0 else "officer")
            for i in range(5)]
     kb = service.ctx.kb
-    faq_texts = [f"{render(e.answer, service.ctx.values)}\n\n{phrases.HELPFUL_Q}" for e in kb.entries]
+    faq_texts = [(e.id, f"{render(e.answer, service.ctx.values)}\n\n{phrases.HELPFUL_Q}") for e in kb.entries]
     seed(service.db, cases=args.cases, messages=args.messages, officer_ids=ids, faq_texts=faq_texts,  # type: ignore[arg-type]
          entry_ids=[e.id for e in kb.entries], did_you_mean=phrases.DID_YOU_MEAN)
     if service.db.dialect.name == "postgresql":  # autovacuum would do it soon after a load like this one
@@ -191,7 +192,7 @@ def run(args: argparse.Namespace, url: str) -> None:
 
     tz = ZoneInfo(settings.service.timezone)
     today = utcnow().astimezone(tz).date()
-    topics = dashboard_figures.TopicMap(kb, service.ctx.values)
+    topics = dashboard_figures.TopicMap(kb)
 
     def figures(days: int):  # type: ignore[no-untyped-def]
         with read_session(service.db) as s:

@@ -70,7 +70,7 @@ def _topics(request: Request) -> TopicMap:
     topics = getattr(request.app.state, "dashboard_topics", None)
     if topics is None:
         ctx = request.app.state.service.ctx
-        topics = request.app.state.dashboard_topics = TopicMap(ctx.kb, ctx.values)
+        topics = request.app.state.dashboard_topics = TopicMap(ctx.kb)
     return topics
 
 

@@ -30,8 +30,7 @@ MEASURE_LABELS = {"claim": "Sampai diambil petugas", "first_reply": "Sampai bala
 AGE_BOUNDS = (dt.timedelta(days=1), dt.timedelta(days=3), dt.timedelta(days=7), dt.timedelta(days=30))
 AGE_LABELS = ("Kurang dari 1 hari", "1–3 hari", "3–7 hari", "7–30 hari", "Lebih dari 30 hari")
 NOT_TOLD = "Tidak disebut"
-FAQ_PREFIX = 160  # characters of an FAQ reply that tell which entry it is (checked unique at build time)
-OTHER_TOPIC = "Lainnya / versi jawaban lama"
+OTHER_TOPIC = "Lainnya (entri sudah dihapus)"
 MAX_DAYS = 366
 
 
@@ -104,31 +103,16 @@ def duration_text(seconds: float | None) -> str:
 
 
 class TopicMap:
-    """Knowledge-base entries and FAQ replies to topic titles."""
+    """Knowledge-base entries to topic titles."""
 
-    def __init__(self, kb: KnowledgeBase, values: Mapping[str, Mapping[str, object]],
-                 not_answers: Sequence[str] = (phrases.DID_YOU_MEAN,)) -> None:
-        # replies logged as "faq" that answer nothing (the "did you mean" list): not counted at all
-        self.skip = tuple(t[:FAQ_PREFIX] for t in not_answers)
+    def __init__(self, kb: KnowledgeBase) -> None:
         titles = {t.id: t.title for t in kb.topics}
         self.topic_of_entry = {e.id: titles.get(e.topic, e.topic) for e in kb.entries}
-        heads: dict[str, set[str]] = {}
-        for e in kb.entries:
-            for part in (e.answer, getattr(e, "more", "")):
-                if part:
-                    heads.setdefault(render(part, values)[:FAQ_PREFIX], set()).add(self.topic_of_entry[e.id])
-        # a beginning shared by entries of different topics names no topic
-        self.topic_of_head = {h: next(iter(t)) for h, t in heads.items() if len(t) == 1}
         self.order = [t.title for t in kb.topics]
 
     def entry(self, entry_id: str | None) -> str:
+        """The topic title of an entry; an entry since removed from the KB counts as "other"."""
         return self.topic_of_entry.get(entry_id or "", OTHER_TOPIC)
-
-    def reply(self, head: str) -> str | None:
-        """The topic of an FAQ reply from its first characters; None for a reply that answers nothing."""
-        if head.startswith(self.skip):
-            return None
-        return self.topic_of_head.get(head, OTHER_TOPIC)
 
 
 def place_named(told: str | None, recorded: str | None = None) -> str:
@@ -157,8 +141,8 @@ def build(session: Session, *, first_day: dt.date, last_day: dt.date, tz: ZoneIn
     per_day = queries.messages_per_day(session, period=period)
     channels = _ordered(("web", "whatsapp", "telegram"), CHANNEL_LABELS, {c for _, c, _ in per_day})
     counts = {(d, c): n for d, c, n in per_day}
-    rows = [(d, *(counts.get((d, c), 0) for c in channels), sum(counts.get((d, c), 0) for c in channels))
-            for d in days]
+    rows: list[tuple[Any, ...]] = [
+        (d, *(counts.get((d, c), 0) for c in channels), sum(counts.get((d, c), 0) for c in channels)) for d in days]
     tables.append(Table("pesan_per_hari", "Pesan masuk per hari menurut saluran",
                         ("Tanggal", *(CHANNEL_LABELS.get(c, c) for c in channels), "Jumlah"), tuple(rows),
                         note="Pesan yang dikirim orang ke layanan (bukan balasan bot atau petugas)."))
@@ -233,10 +217,8 @@ def build(session: Session, *, first_day: dt.date, last_day: dt.date, tz: ZoneIn
 
     # FAQ topics asked, feedback per topic, unanswered questions
     asked: dict[str, int] = {}
-    for head, n in queries.faq_answers(session, period=period, prefix_chars=FAQ_PREFIX):
-        topic = topics.reply(head)
-        if topic is None:
-            continue
+    for entry_id, n in queries.faq_answers(session, period=period):
+        topic = topics.entry(entry_id)
         asked[topic] = asked.get(topic, 0) + n
     tables.append(Table("topik_faq", "Topik FAQ yang paling sering dijawab", ("Topik", "Jumlah jawaban"),
                         tuple(sorted(asked.items(), key=lambda kv: (kv[0] == OTHER_TOPIC, -kv[1], kv[0]))), note="Jawaban bot dari basis pengetahuan (termasuk \"Selengkapnya\")."))
@@ -253,8 +235,8 @@ def build(session: Session, *, first_day: dt.date, last_day: dt.date, tz: ZoneIn
                         ("Pertanyaan", "Jumlah"), tuple(unanswered), in_report=False,
                         note="Kata-kata penanya; hanya di konsol, tidak ikut laporan bulanan."))
     near: dict[str, int] = {}
-    for entry_id, n in queries.unanswered_by_entry(session, period=period):
-        topic = topics.entry(entry_id) if entry_id else "Tidak ada yang mirip"
+    for nearest_id, n in queries.unanswered_by_entry(session, period=period):
+        topic = topics.entry(nearest_id) if nearest_id else "Tidak ada yang mirip"
         near[topic] = near.get(topic, 0) + n
     tables.append(Table("belum_terjawab_topik", "Pertanyaan belum terjawab menurut topik terdekat",
                         ("Topik terdekat", "Jumlah"), tuple(sorted(near.items(), key=lambda kv: (-kv[1], kv[0])))))

@@ -31,7 +31,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     if out.suffix.lower() not in (".xlsx", ".csv"):
         print("report: --out must end in .xlsx or .csv", file=sys.stderr)
         return 2
-    topics = dashboard_figures.TopicMap(kb.load(), settings.placeholder_values())
+    topics = dashboard_figures.TopicMap(kb.load())
     db = make_engine(settings.database_url)
     try:
         upgrade_to_head(db)

@@ -125,7 +125,8 @@ class Engine:
             for out in step.replies:
                 out = dataclasses.replace(out, text=out.text.replace("{case_number}", number))
                 outbox_ids.append(repo.insert_reply(s, conversation_id=rows.conversation_id, contact=rows.contact,
-                                                    text=out.text, buttons=_buttons(out), intent=step.intent))
+                                                    text=out.text, buttons=_buttons(out), intent=step.intent,
+                                                    entry_id=step.entry_id))
                 replies.append(out)
             conversations.save_state(s, conversation=rows.conversation, flow=step.state.flow.value,
                                      step=step.state.step.value, slots=step.state.slots)

@@ -32,7 +32,7 @@ def _reply(text: str, entry: Entry, ctx: FlowContext, first: tuple[Button, ...] 
     buttons = (*first, phrases.FEEDBACK_YES, phrases.FEEDBACK_NO,
                *(Button(e.question, f"faq:{e.id}") for e in related), phrases.TO_MENU)
     return StepResult([Outbound(f"{text}\n\n{phrases.HELPFUL_Q}", buttons)],
-                      State(Flow.FAQ, Step.ANSWERED, {"entry_id": entry.id}), intent="faq")
+                      State(Flow.FAQ, Step.ANSWERED, {"entry_id": entry.id}), intent="faq", entry_id=entry.id)
 
 
 def suggest(text: str, hits: list[Hit]) -> StepResult:

@@ -171,3 +171,4 @@ class StepResult:
     state: State
     effects: list[Effect] = field(default_factory=list)
     intent: str | None = None
+    entry_id: str | None = None  # the knowledge-base entry the replies answer with (the dashboard counts them)

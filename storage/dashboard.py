@@ -163,8 +163,9 @@ def _case_times(period: Period) -> Any:
     opened = select(Case.id).where(_within(col(Case.created_at), period), _genuine())
     first = (select(col(CaseEvent.case_id).label("case_id"), func.min(CaseEvent.created_at).label("at"))
              .where(CaseEvent.kind == "replied", col(CaseEvent.case_id).in_(opened))
-             .group_by(CaseEvent.case_id)).subquery()
-    return (select(col(Case.priority).label("priority"), col(Case.created_at).label("created_at"),
+             .group_by(col(CaseEvent.case_id))).subquery()
+    return (select(  # type: ignore[call-overload]  # sqlmodel types select() for up to 4 columns
+                   col(Case.priority).label("priority"), col(Case.created_at).label("created_at"),
                    col(Case.claimed_at).label("claimed_at"), first.c.at.label("first_reply_at"),
                    col(Case.resolved_at).label("resolved_at"))
             .outerjoin(first, first.c.case_id == col(Case.id))
@@ -197,7 +198,7 @@ def sla_by_priority(session: Session, *, period: Period, sla_minutes: Mapping[st
     def total(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
 
-    rows = session.exec(select(inner.c.priority,
+    rows = session.exec(select(inner.c.priority,  # type: ignore[call-overload]  # >4 columns, as above
                                total(and_(answered, reply <= lim)),
                                total(and_(answered, reply > lim)),
                                total(and_(reply.is_(None), open_for > lim)),
@@ -264,19 +265,21 @@ def places_told(session: Session, *, period: Period) -> list[tuple[str | None, s
     return [(r, t, n) for r, t, n in rows]
 
 
-def faq_answers(session: Session, *, period: Period, prefix_chars: int) -> list[tuple[str, int]]:
-    """The bot's FAQ replies in the period, grouped by their first characters (which name the entry)."""
-    inner = (select(func.substr(MessageLog.text, 1, prefix_chars).label("head"))
-             .where(MessageLog.direction == "out", MessageLog.intent == "faq", MessageLog.author == "bot",
-                    _within(col(MessageLog.created_at), period))).subquery()
-    return [(h, n) for h, n in session.exec(select(inner.c.head, func.count()).group_by(inner.c.head))]
+def faq_answers(session: Session, *, period: Period) -> list[tuple[str, int]]:
+    """The bot's answers from the knowledge base in the period, per entry ("Selengkapnya" included;
+    the "did you mean" list answers nothing and carries no entry)."""
+    rows = session.exec(select(MessageLog.entry_id, func.count())
+                        .where(MessageLog.direction == "out", MessageLog.intent == "faq",
+                               col(MessageLog.entry_id).is_not(None), _within(col(MessageLog.created_at), period))
+                        .group_by(col(MessageLog.entry_id)))
+    return [(str(e), n) for e, n in rows]
 
 
 def feedback_by_entry(session: Session, *, period: Period) -> list[tuple[str, bool, int]]:
     """"Apakah jawaban ini membantu?" answers per entry: (entry id, helpful, count)."""
     rows = session.exec(select(Feedback.entry_id, Feedback.helpful, func.count())
                         .where(_within(col(Feedback.created_at), period))
-                        .group_by(Feedback.entry_id, Feedback.helpful))
+                        .group_by(col(Feedback.entry_id), col(Feedback.helpful)))
     return [(e, bool(h), n) for e, h, n in rows]
 
 
@@ -301,7 +304,7 @@ def ratings(session: Session, *, period: Period) -> dict[int, int]:
     """The reporters' 1-5 ratings of cases resolved in the period: rating -> count."""
     rows = session.exec(select(Case.rating, func.count())
                         .where(col(Case.rating).is_not(None), _within(col(Case.resolved_at), period), _genuine())
-                        .group_by(Case.rating))
+                        .group_by(col(Case.rating)))
     return {int(r): n for r, n in rows if r is not None}
 
 
@@ -333,7 +336,8 @@ class ExportRow:
 
 def export_rows(session: Session, *, period: Period, limit: int = 100_000) -> list[ExportRow]:
     """The cases opened in the period, oldest first (closed-as-spam ones included and marked)."""
-    query = (select(Case.id, Case.number, Contact.channel, Case.category, Case.priority, Case.emergency, Case.status,
+    query = (select(  # type: ignore[call-overload]  # >4 columns, as above
+                    Case.id, Case.number, Contact.channel, Case.category, Case.priority, Case.emergency, Case.status,
                     Case.suspected_spam, col(Case.spam_closed_from).is_not(None), Case.created_at, Case.claimed_at,
                     _first_reply(), Case.resolved_at, Officer.username, Case.rating, CaseRecord.destination_country,
                     _told())
@@ -341,7 +345,7 @@ def export_rows(session: Session, *, period: Period, limit: int = 100_000) -> li
              .outerjoin(Officer, col(Officer.id) == col(Case.assignee_id))
              .outerjoin(CaseRecord, col(CaseRecord.case_id) == col(Case.id))
              .where(_within(col(Case.created_at), period)).order_by(col(Case.created_at), col(Case.id)).limit(limit))
-    return [ExportRow(*row) for row in session.exec(query)]  # type: ignore[call-overload]
+    return [ExportRow(*row) for row in session.exec(query)]
 
 
 def record_export(session: Session, *, case_ids: Sequence[int], actor: str, detail: str) -> None:

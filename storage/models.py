@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 
 def utcnow() -> dt.datetime:
@@ -58,6 +58,7 @@ class MessageLog(SQLModel, table=True):
     buttons: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     media: list[dict[str, str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     intent: Optional[str] = Field(default=None, max_length=30)
+    entry_id: Optional[str] = Field(default=None, max_length=100)  # the KB entry a bot reply answered with
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
@@ -326,7 +327,7 @@ class SavedView(SQLModel, table=True):
 
 # search (storage/case_search.py): an officer's own cases and the assignee filter; a phone number typed in
 # the search box matched exactly against the address (newest first and date ranges use ix_case_created)
-Index("ix_case_search_assignee", Case.assignee_id, Case.status)
+Index("ix_case_search_assignee", col(Case.assignee_id), col(Case.status))
 Index("ix_contact_search_address", Contact.address)
 
 

@@ -85,7 +85,8 @@ def log_message(session: Session, *, conversation_id: int, direction: str, text:
 
 
 def insert_reply(session: Session, *, conversation_id: int, contact: Contact, text: str,
-                 buttons: Sequence[dict[str, str]] = (), intent: str | None = None) -> int:
+                 buttons: Sequence[dict[str, str]] = (), intent: str | None = None,
+                 entry_id: str | None = None) -> int:
     """Log a bot reply and queue it for sending, with two Core inserts; return the outbox id.
 
     The engine's hot path: the ORM's per-object flushes cost more than the rest of a message.
@@ -94,7 +95,8 @@ def insert_reply(session: Session, *, conversation_id: int, contact: Contact, te
     conn = session.connection()
     log_id = conn.execute(_INSERT_LOG, {
         "conversation_id": conversation_id, "direction": "out", "author": "bot", "dedupe_key": None, "text": text,
-        "buttons": list(buttons), "media": [], "intent": intent, "created_at": now}).scalar_one()
+        "buttons": list(buttons), "media": [], "intent": intent, "entry_id": entry_id,
+        "created_at": now}).scalar_one()
     return conn.execute(_INSERT_OUTBOX, {
         "contact_id": contact.id, "message_log_id": log_id, "channel": contact.channel, "address": contact.address,
         "text": text, "buttons": list(buttons), "status": "pending", "tries": 0, "next_attempt_at": now,

@@ -164,11 +164,12 @@ def seed(db, values, kb=None) -> None:  # type: ignore[no-untyped-def]
             text = f"{render(entry.answer, values)}\n\n{phrases.HELPFUL_Q}"
             for i in range(times):
                 s.add(MessageLog(conversation_id=conv.id, direction="out", author="bot", text=text, intent="faq",  # type: ignore[arg-type]
+                                 entry_id=entry.id,
                                  created_at=local(f"2026-11-1{i} 10:00")))
         s.add(MessageLog(conversation_id=conv.id, direction="out", author="bot", text=phrases.DID_YOU_MEAN,  # type: ignore[arg-type]
                          intent="faq", created_at=local("2026-11-12 10:00")))
         entry = kb.entry(ids["cek-p3mi-cara"])  # an answer from October: outside the period
-        s.add(MessageLog(conversation_id=conv.id, direction="out", author="bot", intent="faq",  # type: ignore[arg-type]
+        s.add(MessageLog(conversation_id=conv.id, direction="out", author="bot", intent="faq", entry_id=entry.id,  # type: ignore[arg-type]
                          text=f"{render(entry.answer, values)}\n\n{phrases.HELPFUL_Q}", created_at=local("2026-10-12 10:00")))
         for alias, helpful, when in FEEDBACK:
             s.add(Feedback(conversation_id=conv.id, entry_id=ids[alias], helpful=helpful, created_at=local(when)))  # type: ignore[arg-type]

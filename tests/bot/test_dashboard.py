@@ -43,7 +43,7 @@ def kb(service):  # type: ignore[no-untyped-def]
 
 
 def _figures(service, now: dt.datetime = seed.NOW) -> dashboard_figures.Figures:  # type: ignore[no-untyped-def]
-    topics = dashboard_figures.TopicMap(service.ctx.kb, service.ctx.values)
+    topics = dashboard_figures.TopicMap(service.ctx.kb)
     with read_session(service.db) as s:
         return dashboard_figures.build(s, first_day=seed.FIRST, last_day=seed.LAST, tz=seed.TZ, sla_minutes=seed.SLA,
                                        topics=topics, now=now)

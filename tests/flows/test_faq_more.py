@@ -105,3 +105,17 @@ def test_on_whatsapp_the_details_are_option_1_of_the_numbered_list(detailed) -> 
     assert f"\n1. {phrases.MORE_LABEL}\n" in plain
     chat.say("1")
     assert "Dasar: UU 18/2017." in chat.text()
+
+
+def test_each_answer_is_logged_with_its_entry(service, entry_id) -> None:
+    """The dashboard counts FAQ topics by the entry logged with each bot answer."""
+    from storage.models import MessageLog
+
+    chat = Chat(service)
+    chat.say(QUESTION)
+    if phrases.MORE_LABEL in chat.labels():
+        chat.press(phrases.MORE_LABEL)  # the details are logged with the same entry
+    with unit_of_work(service.db) as s:
+        rows = s.exec(select(MessageLog).where(MessageLog.direction == "out", MessageLog.intent == "faq")).all()
+    answers = [r for r in rows if r.text.endswith(phrases.HELPFUL_Q)]
+    assert answers and all(r.entry_id == entry_id for r in answers)
