@@ -365,7 +365,10 @@ class AgencyIndex:
         return TYPO if self._resembles_known(word) else UNKNOWN
 
     def _is_talk(self, word: str) -> bool:
-        return word in self._talk or _ELONGATED_RE.sub(r"\1", word) in self._talk
+        if word in self._talk:
+            return True
+        # "gimanaaa" is chat drawn out; "mandiii" is closer to the name word "mandiri" than to "mandi"
+        return _ELONGATED_RE.sub(r"\1", word) in self._talk and not self._resembles_known(word)
 
     def _talk_shaped(self, word: str) -> bool:
         """An unlisted word that still reads as chat: an inflected verb ("ditawarkan",
