@@ -26,7 +26,8 @@ the replies to a burst follow as fast as the engine and the sends go (on SQLite 
 2 cores, some 60 messages a second), which is the other half of the picture.
 The load stops by LOAD_BUDGET and the whole run by DEADLINE seconds.
 
-    python benchmarks/bench_webhooks.py            (part of `make bench`)
+    python benchmarks/bench_webhooks.py   (the old throughput ratio; `make bench` runs bench_realistic.py,
+                                           the realistic load, instead: issue 13)
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def free_port() -> int:
 
 
 def serve_real(port: int) -> None:
-    """The service as `helpdesk serve` runs it (start-up, gc.freeze, uvicorn with its access log)."""
+    """The service as `helpdesk serve` runs it (start-up, uvicorn with its access log)."""
     from bot.server import serve
     from bot.settings import load_settings
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-BENCHES = ["bench_classify", "bench_agencies", "bench_import", "bench_console", "bench_webhooks", "bench_scale",
+BENCHES = ["bench_classify", "bench_agencies", "bench_import", "bench_console", "bench_realistic",
            "bench_login_burst", "bench_alerts"]
 
 

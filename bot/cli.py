@@ -88,7 +88,7 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     from flows.messages import Inbound
     from storage.db import unit_of_work
     from storage.models import Case, Contact
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     try:
         script = json.load(sys.stdin)
@@ -107,7 +107,8 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
             replies.append([r.as_plain() for r in handled.replies])
         with unit_of_work(service.db) as s:
             contact = s.exec(select(Contact).where(Contact.urn == f"{channel}:{user}")).first()
-            cases = list(s.exec(select(Case).where(Case.contact_id == contact.id).order_by(Case.id))) if contact else []
+            cases = (list(s.exec(select(Case).where(Case.contact_id == contact.id).order_by(col(Case.id))))
+                     if contact else [])
             case_json = [{"id": c.number, "category": c.category, "priority": c.priority, "status": c.status,
                           "emergency": c.emergency} for c in cases]
     _emit({"channel": channel, "user": user, "replies": replies, "cases": case_json})
@@ -213,12 +214,14 @@ def cmd_agencies_check(settings: Settings, args: argparse.Namespace) -> int:
     from bot.readonly import readonly_context
 
     ctx = readonly_context(settings)
+    agencies = ctx.agencies
+    assert agencies is not None  # readonly_context always loads a registry (the sample one at worst)
     today = ctx.today()
     for n, obj, _ in _json_lines(sys.stdin):
         if obj is None:
             _emit({"id": None, "error": f"line {n}: not a JSON object"})
             continue
-        result = ctx.agencies.check(str(obj.get("query") or ""), today)
+        result = agencies.check(str(obj.get("query") or ""), today)
         _emit({"id": obj.get("id"), **result.to_json()})
     return 0
 

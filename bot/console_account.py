@@ -62,8 +62,8 @@ async def change_own_password(request: Request, staff: CsrfChecked,
         new_hash = await auth.pool_of(request).hash(new_password) if officer_id is not None else ""
     except auth.LoginThrottled as exc:
         minutes = max(1, (exc.retry_after + 59) // 60)
-        response = _render(request, staff, status_code=429,
-                           error=f"Terlalu banyak percobaan. Coba lagi dalam {minutes} menit.")
+        response: Response = _render(request, staff, status_code=429,
+                                     error=f"Terlalu banyak percobaan. Coba lagi dalam {minutes} menit.")
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except PasswordPoolBusy:

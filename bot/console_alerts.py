@@ -35,6 +35,7 @@ from bot import auth
 from bot.auth import CsrfChecked
 from storage import case_sla, cases
 from storage.db import read_session, unit_of_work
+from storage.ids import saved_id
 from storage.models import Officer
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def _stream_staff(request: Request) -> auth.Staff:
             staff = None
         else:
             row, officer = loaded
-            staff = auth.Staff(officer.id, officer.username, officer.display_name or officer.username,  # type: ignore[arg-type]
+            staff = auth.Staff(saved_id(officer.id), officer.username, officer.display_name or officer.username,
                                officer.role, row.csrf_token)
     if staff is None:
         # 401, not the login page: EventSource cannot follow a redirect to HTML; the polling fallback does

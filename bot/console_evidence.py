@@ -121,7 +121,7 @@ def view_evidence(request: Request, case_id: RowId, evidence_id: RowId, staff: S
         if _first_request(request):
             # in the same unit of work as the checks: no file leaves without its audit line
             how = "dibuka" if served.inline else "diunduh"
-            repo.add_case_event(s, case_id=case.id, kind=EVENT_KIND, actor=officer.username,  # type: ignore[arg-type]
+            repo.add_case_event(s, case_id=case.id, kind=EVENT_KIND, actor=officer.username,
                                 detail=f"bukti #{row.id} ({served.content_type}) {how}")
     return FileResponse(served.path, media_type=served.media_type, filename=served.filename,
                         content_disposition_type="inline" if served.inline else "attachment",

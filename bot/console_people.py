@@ -28,6 +28,7 @@ from bot import auth
 from bot.auth import CsrfChecked
 from bot.console import MAX_ROW_ID, RowId, _officer, _render, _uow
 from storage import access, cases, people, repo
+from storage.ids import saved_id
 from storage.models import Case, Contact, Officer
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def gate(request: Request, *, case_id: int, staff: auth.Staff, flash: str = "") 
             log.info("case page refused to an officer (case id %s)", case_id)
         elif level is access.Access.SUMMARY:
             # a summary view is a view too: in the audit trail like any other (DESIGN.md, decision 9)
-            repo.add_case_event(s, case_id=case.id, kind="viewed", actor=me.username,  # type: ignore[arg-type]
+            repo.add_case_event(s, case_id=saved_id(case.id), kind="viewed", actor=me.username,
                                 detail="ringkasan")
             summary = access.mask_phones(case.summary)
     if level is access.Access.NONE:
@@ -144,7 +145,7 @@ def merge_person(request: Request, case_id: RowId, staff: CsrfChecked,
         other = people.find_contact(s, ref=ref)
         if other is None:
             raise people.PersonError("Alamat atau nomor kasus itu tidak ditemukan.")
-        people.merge(s, contact_id=case.contact_id, other_contact_id=other.id,  # type: ignore[arg-type]
+        people.merge(s, contact_id=case.contact_id, other_contact_id=saved_id(other.id),
                      officer_name=me.username, case_id=case.id)
 
     _guarded(request, staff, case_id, "menggabungkan alamat", act)

@@ -31,6 +31,7 @@ from bot.console import (
 )
 from knowledge.agencies import normalise_licence
 from storage import case_record, partners
+from storage.ids import saved_id
 from storage.models import Case
 
 router = APIRouter(prefix="/console")
@@ -70,12 +71,12 @@ def _back(case_id: int, flash: str, anchor: str) -> RedirectResponse:
 
 def record_context(s: Session, *, case: Case) -> dict[str, Any]:
     """The case page's record cards: the stored fields, the agency's licence now, referrals, choices."""
-    record = case_record.record_of(s, case_id=case.id)  # type: ignore[arg-type]
+    record = case_record.record_of(s, case_id=saved_id(case.id))
     return {
         "record": record,
         "agency_now": case_record.agency_status(s, record=record),
         "agency_choices": case_record.agency_choices(s),
-        "referrals": case_record.referrals(s, case_id=case.id),  # type: ignore[arg-type]
+        "referrals": case_record.referrals(s, case_id=saved_id(case.id)),
         "partners": partners.list_partners(s, only_active=True),
         "canned": partners.list_canned(s, only_active=True),
         "ILO_LABELS": ILO_LABELS, "PASSPORT_LABELS": PASSPORT_LABELS, "OUTCOME_LABELS": OUTCOME_LABELS,

@@ -29,6 +29,7 @@ from bot import auth, totp
 from bot.auth import CsrfChecked, LoginGuard, StaffUser
 from storage import officer_totp
 from storage.db import read_session, unit_of_work
+from storage.ids import saved_id
 from storage.models import Officer
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def _pending(request: Request, purpose: str) -> Pending | None:
         if found is None or found[0].purpose != purpose:
             return None
         row, officer = found
-        return Pending(row.id, officer.id, officer.username, row.purpose, row.next_url,  # type: ignore[arg-type]
+        return Pending(row.id, saved_id(officer.id), officer.username, row.purpose, row.next_url,
                        officer.totp_secret)
 
 

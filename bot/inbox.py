@@ -106,7 +106,7 @@ class InboxProcessor:
         if not handled.duplicate:
             try:
                 await self.after(item.inbound, handled)
-            except Exception:  # noqa: BLE001 - the message is handled and its replies are in the outbox
+            except Exception:
                 log.exception("after-handling step failed for inbox %s", item.id)
 
     async def retry(self, item: Claimed, exc: Exception) -> None:

@@ -15,11 +15,17 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-from typing import Iterator
+from collections.abc import Iterator
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select

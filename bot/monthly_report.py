@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.dashboard_figures import (
     CATEGORY_LABELS,
@@ -56,6 +57,7 @@ def write_xlsx(figures: Figures, target: Any) -> None:
     """One sheet per table: title, period, note, then the header row (row 4) and the rows."""
     book = Workbook()
     about = book.active
+    assert isinstance(about, Worksheet)  # a new workbook starts with one worksheet; typed as optional
     about.title = "keterangan"
     about.append(["Ringkasan layanan Migrant Center"])
     about["A1"].font = Font(bold=True, size=13)

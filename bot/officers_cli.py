@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.passwords import PROBLEMS_EN, hash_password, password_problem
 from bot.settings import Settings

@@ -21,8 +21,9 @@ import re
 import secrets
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher

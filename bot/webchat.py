@@ -39,8 +39,8 @@ from flows import phrases
 from flows.engine import Handled
 from flows.messages import Inbound
 from storage import cases, repo, transcripts
-from storage.ids import saved_id
 from storage.db import read_session, unit_of_work
+from storage.ids import saved_id
 from storage.models import MessageLog, utcnow
 
 COOKIE = "mc_webchat"

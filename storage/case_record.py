@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from storage import registry, repo
 from storage.cases import PRIORITIES, CaseError, CaseForbidden, get_case
+from storage.ids import saved_id
 from storage.models import (
     Agency,
     Case,
@@ -74,7 +75,7 @@ def _may_edit(case: Case, officer: Officer) -> None:
 
 
 def _event(session: Session, case: Case, kind: str, actor: str, detail: str) -> None:
-    session.add(CaseEvent(case_id=case.id, kind=kind, actor=actor, detail=detail[:4000],  # type: ignore[arg-type]
+    session.add(CaseEvent(case_id=saved_id(case.id), kind=kind, actor=actor, detail=detail[:4000],
                           created_at=utcnow()))
 
 
@@ -224,9 +225,11 @@ def edit_intake(session: Session, *, case_id: int, officer: Officer, key: str, v
     _may_edit(case, officer)
     if key not in allowed_keys:
         raise CaseError("Jawaban intake tidak dikenal.")
+    flag: bool | None = None  # the value of a yes/no answer
     if key in INTAKE_FLAGS:
         if value is not None and not isinstance(value, bool):
             raise CaseError("Jawaban harus ya, tidak, atau kosong.")
+        flag = value
     else:
         value = " ".join(str(value or "").split())
         if len(value) > MAX_INTAKE_TEXT:
@@ -238,9 +241,9 @@ def edit_intake(session: Session, *, case_id: int, officer: Officer, key: str, v
     intake[key] = value
     case.intake = intake  # a new dict: the JSON column sees the change
     if key == "safe_reply":
-        case.safe_to_reply = value  # type: ignore[assignment]
+        case.safe_to_reply = flag
     elif key == "consent":
-        case.consent_share = value  # type: ignore[assignment]
+        case.consent_share = flag
     _event(session, case, "intake_edited", officer.username, f"{key}: {_show(old)} -> {_show(value)}")
     session.flush()
     return True

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 
 from storage import access, people, registry
 from storage.cases import OPEN_STATUSES, STATUSES, CaseError
+from storage.ids import saved_id
 from storage.models import Agency, Case, CaseRecord, Contact, MessageLog, Officer, Person, SavedView, utcnow
 
 PAGE_SIZE = 25
@@ -164,7 +165,7 @@ def conditions(query: CaseQuery, officer: Officer, licence_keys: list[str] | Non
         # the case record's destination (officers' own entry) or the reporter's "di mana" answer
         on_record = select(CaseRecord.case_id).where(or_(_contains(CaseRecord.destination_country, place),
                                                          _contains(CaseRecord.destination_city, place)))
-        where.append(or_(_contains(Case.__table__.c.intake["where"].as_string(), place),  # type: ignore[attr-defined]
+        where.append(or_(_contains(Case.intake["where"].as_string(), place),
                          col(Case.id).in_(on_record)))
     if query.created_from is not None:
         where.append(col(Case.created_at) >= query.created_from)
@@ -191,25 +192,25 @@ def search(session: Session, *, query: CaseQuery, officer: Officer) -> SearchPag
     wanted = ids[(page - 1) * size:page * size]
     by_id = {c.id: c for c in session.exec(select(Case).where(col(Case.id).in_(wanted)))} if wanted else {}
     rows = [by_id[i] for i in wanted if i in by_id]
-    levels = {c.id: access.access_to(c, officer) for c in rows}
-    full_contact_ids = {c.contact_id for c in rows if levels[c.id] is access.Access.FULL}
-    contacts = ({c.id: c for c in session.exec(select(Contact).where(col(Contact.id).in_(full_contact_ids)))}
+    levels = {saved_id(c.id): access.access_to(c, officer) for c in rows}
+    full_contact_ids = {c.contact_id for c in rows if levels[saved_id(c.id)] is access.Access.FULL}
+    contacts = ({saved_id(c.id): c for c in session.exec(select(Contact).where(col(Contact.id).in_(full_contact_ids)))}
                 if full_contact_ids else {})
     mentions: dict[int, list[Agency]] = {}
-    full_ids = [c.id for c in rows if levels[c.id] is access.Access.FULL]
+    full_ids = [saved_id(c.id) for c in rows if levels[saved_id(c.id)] is access.Access.FULL]
     records = ({r.case_id: r for r in session.exec(select(CaseRecord).where(col(CaseRecord.case_id).in_(full_ids)))}
                if agencies and full_ids else {})
     for case in rows:
-        if levels[case.id] is not access.Access.FULL:
+        if levels[saved_id(case.id)] is not access.Access.FULL:
             continue
         text = f"{case.summary} {case.intake}".lower()
-        record = records.get(case.id)  # type: ignore[arg-type]
+        record = records.get(saved_id(case.id))
         named = [a for a in agencies if a.name.lower() in text
                  or (record is not None and record.agency_licence_key == a.licence_key)]
         if named:
-            mentions[case.id] = named  # type: ignore[index]
-    return SearchPage(cases=rows, total=total, page=page, pages=pages, page_size=size, levels=levels,  # type: ignore[arg-type]
-                      contacts=contacts, agencies=agencies, mentions=mentions)  # type: ignore[arg-type]
+            mentions[saved_id(case.id)] = named
+    return SearchPage(cases=rows, total=total, page=page, pages=pages, page_size=size, levels=levels,
+                      contacts=contacts, agencies=agencies, mentions=mentions)
 
 
 # --- saved views ---------------------------------------------------------------------------------
@@ -232,7 +233,7 @@ def save_view(session: Session, *, officer: Officer, name: str, query: dict[str,
     count = session.exec(select(func.count()).select_from(SavedView).where(SavedView.officer_id == officer.id)).one()
     if count >= MAX_VIEWS:
         raise CaseError(f"Paling banyak {MAX_VIEWS} tampilan tersimpan; hapus yang tidak dipakai.")
-    view = SavedView(officer_id=officer.id, name=name, query=kept, created_at=utcnow())  # type: ignore[arg-type]
+    view = SavedView(officer_id=saved_id(officer.id), name=name, query=kept, created_at=utcnow())
     session.add(view)
     session.flush()
     return view

@@ -25,12 +25,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVarTuple, overload
 
-from sqlalchemy import func, update
+from sqlalchemy import Result, Select, func, update
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from storage import cases
+from storage.ids import saved_id
 from storage.models import Case, CaseEvent, MessageLog, Officer
 
 MAX_REASON = 1000
@@ -67,6 +70,12 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return cases._now(now)
 
 
+@overload
+def _aware(value: dt.datetime) -> dt.datetime: ...
+@overload
+def _aware(value: dt.datetime | None) -> dt.datetime | None: ...
+
+
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
@@ -95,7 +104,7 @@ def awaiting_reply(session: Session, *, case_ids: Sequence[int] | None = None,
             .group_by(col(Case.id)).limit(limit))
     if case_ids is not None:
         stmt = stmt.where(col(Case.id).in_(list(case_ids)))
-    return {case_id: _aware(since) for case_id, since in session.exec(stmt)}  # type: ignore[misc]
+    return {saved_id(case_id): _aware(since) for case_id, since in session.exec(stmt)}
 
 
 def _mark_if_older(session: Session, *, case: Case, column: Any, since: dt.datetime, kind: str, detail: str,
@@ -103,9 +112,9 @@ def _mark_if_older(session: Session, *, case: Case, column: Any, since: dt.datet
     """Set the mark unless it was set for this exchange already; True only for the run that set it."""
     result = session.exec(update(Case).where(col(Case.id) == case.id, column.is_(None) | (column < since))
                           .values({column.key: now}))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         return False
-    session.add(CaseEvent(case_id=case.id, kind=kind, actor="bot", detail=detail, created_at=now))  # type: ignore[arg-type]
+    session.add(CaseEvent(case_id=saved_id(case.id), kind=kind, actor="bot", detail=detail, created_at=now))
     return True
 
 
@@ -116,11 +125,11 @@ def fill_follow_ups(session: Session, *, now: dt.datetime, default: dt.timedelta
     """A reply (console or staff chat) puts a case to waiting without a date: it gets the default.
     A case no longer waiting (the person wrote back) drops its old date. How many got a date."""
     now = _now(now)
-    session.exec(update(Case).where(Case.status != "waiting", col(Case.follow_up_at).is_not(None))
+    session.exec(update(Case).where(col(Case.status) != "waiting", col(Case.follow_up_at).is_not(None))
                  .values(follow_up_at=None))
-    result = session.exec(update(Case).where(Case.status == "waiting", col(Case.follow_up_at).is_(None))
+    result = session.exec(update(Case).where(col(Case.status) == "waiting", col(Case.follow_up_at).is_(None))
                           .values(follow_up_at=now + default))
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return result.rowcount or 0
 
 
 def follow_ups_due(session: Session, *, now: dt.datetime, limit: int = REMINDER_BATCH) -> list[Case]:
@@ -133,11 +142,11 @@ def follow_ups_due(session: Session, *, now: dt.datetime, limit: int = REMINDER_
 def return_follow_up(session: Session, *, case: Case, now: dt.datetime) -> bool:
     """The follow-up date passed: the case is back with its officer, due now (it sorts as overdue)."""
     back = "claimed" if case.assignee_id is not None else "new"
-    result = session.exec(update(Case).where(col(Case.id) == case.id, Case.status == "waiting")
+    result = session.exec(update(Case).where(col(Case.id) == case.id, col(Case.status) == "waiting")
                           .values(status=back, sla_due_at=_aware(case.follow_up_at) or now, follow_up_at=None))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         return False
-    session.add(CaseEvent(case_id=case.id, kind="follow_up_due", actor="bot",  # type: ignore[arg-type]
+    session.add(CaseEvent(case_id=saved_id(case.id), kind="follow_up_due", actor="bot",
                           detail=f"waiting → {back}: tanggal tindak lanjut lewat", created_at=now))
     return True
 
@@ -207,7 +216,7 @@ def check(session: Session, *, now: dt.datetime, targets: Mapping[str, Targets],
     waiting_since = awaiting_reply(session)
     if waiting_since:
         for case in session.exec(select(Case).where(col(Case.id).in_(list(waiting_since)))):
-            since = waiting_since[case.id]  # type: ignore[index]
+            since = waiting_since[saved_id(case.id)]
             target = _targets(targets, case.priority).next_response
             if now >= since + target and _mark_if_older(
                     session, case=case, column=col(Case.next_response_reminded_at), since=since,
@@ -221,8 +230,8 @@ def check(session: Session, *, now: dt.datetime, targets: Mapping[str, Targets],
     for case in _resolution_late(session, now=now, targets=targets):
         result = session.exec(update(Case).where(col(Case.id) == case.id, col(Case.resolution_reminded_at).is_(None))
                               .values(resolution_reminded_at=now))
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            session.add(CaseEvent(case_id=case.id, kind="resolution_overdue", actor="bot",  # type: ignore[arg-type]
+        if result.rowcount == 1:
+            session.add(CaseEvent(case_id=saved_id(case.id), kind="resolution_overdue", actor="bot",
                                   detail="belum selesai setelah batas waktu penyelesaian", created_at=now))
             marks.resolution_overdue.append(case.number)
     session.flush()
@@ -246,11 +255,11 @@ def due_at(case: Case, *, targets: Mapping[str, Targets], awaiting_since: dt.dat
     if case.status not in cases.OPEN_STATUSES:
         return None
     t = _targets(targets, case.priority)
-    resolution = (_aware(case.reopened_at) or _aware(case.created_at)) + t.resolution  # type: ignore[operator]
+    resolution = (_aware(case.reopened_at) or _aware(case.created_at)) + t.resolution
     if case.status == "new":
-        return min(_aware(case.sla_due_at), resolution)  # type: ignore[type-var]
+        return min(_aware(case.sla_due_at), resolution)
     if case.status == "waiting" and case.follow_up_at is not None:
-        return min(_aware(case.follow_up_at), resolution)  # type: ignore[type-var]
+        return min(_aware(case.follow_up_at), resolution)
     if awaiting_since is not None:
         return min(awaiting_since + t.next_response, resolution)
     return resolution
@@ -279,15 +288,29 @@ def latest_event_id(session: Session) -> int:
     return session.exec(select(func.max(CaseEvent.id))).one() or 0
 
 
+_Ts = TypeVarTuple("_Ts")
+
+
+def _rows(session: Session, statement: Select[*_Ts]) -> Result[*_Ts]:
+    """The rows of a select of more than 4 columns, typed.
+
+    sqlmodel's `select` stops at 4 columns and its `Session.execute` returns untyped rows;
+    SQLAlchemy's own `Session.execute`, which sqlmodel's `exec` runs too, keeps the row type.
+    """
+    return OrmSession.execute(session, statement)
+
+
 def alerts_after(session: Session, *, after_id: int, limit: int = 100) -> list[Alert]:
     """Queue-relevant case events after `after_id`, oldest first (a primary-key range: cheap to poll)."""
-    rows = session.exec(select(CaseEvent.id, CaseEvent.kind, CaseEvent.detail, Case.id, Case.number, Case.priority,
-                               Case.emergency, Case.status, Case.assignee_id, Case.restricted)
-                        .join(Case, col(Case.id) == col(CaseEvent.case_id))
-                        .where(col(CaseEvent.id) > after_id, col(CaseEvent.kind).in_(ALERT_KINDS))
-                        .order_by(col(CaseEvent.id)).limit(limit))
-    return [Alert(event_id, kind, case_id, number, priority, emergency or priority == "emergency", status,
-                  assignee_id, detail[:200] if kind != "reopened" else "",  # a reopening's reason stays on the page
+    rows = _rows(session, sa_select(col(CaseEvent.id), col(CaseEvent.kind), col(CaseEvent.detail), col(Case.id),
+                                    col(Case.number), col(Case.priority), col(Case.emergency), col(Case.status),
+                                    col(Case.assignee_id), col(Case.restricted))
+                 .join(Case, col(Case.id) == col(CaseEvent.case_id))
+                 .where(col(CaseEvent.id) > after_id, col(CaseEvent.kind).in_(ALERT_KINDS))
+                 .order_by(col(CaseEvent.id)).limit(limit))
+    return [Alert(saved_id(event_id), kind, saved_id(case_id), number, priority, emergency or priority == "emergency",
+                  status, assignee_id,
+                  detail[:200] if kind != "reopened" else "",  # a reopening's reason stays on the page
                   bool(restricted))
             for event_id, kind, detail, case_id, number, priority, emergency, status, assignee_id, restricted in rows]
 

@@ -28,6 +28,7 @@ from sqlalchemy import false, func, true, union_all, update
 from sqlmodel import Session, col, select
 
 from storage import repo
+from storage.ids import saved_id
 from storage.models import Case, CaseEvent, Contact, Conversation, Evidence, MessageLog, Officer, Outbox, utcnow
 
 STATUSES = ("new", "claimed", "waiting", "resolved", "closed")
@@ -130,7 +131,7 @@ def _may_act(case: Case, officer: Officer) -> None:
 
 def _event(session: Session, case: Case, kind: str, actor: str, detail: str = "",
            now: dt.datetime | None = None) -> CaseEvent:
-    event = CaseEvent(case_id=case.id, kind=kind, actor=actor, detail=detail,  # type: ignore[arg-type]
+    event = CaseEvent(case_id=saved_id(case.id), kind=kind, actor=actor, detail=detail,
                       created_at=_now(now))
     session.add(event)
     return event
@@ -225,11 +226,12 @@ def _pinned_ids(session: Session, page_size: int, *visible: Any) -> list[int]:
     """
     unclaimed = (Case.status == "new", Case.priority_rank == repo.PRIORITY_RANK["emergency"],
                  col(Case.suspected_spam) == false())
-    query = select(Case.id).where(*unclaimed, *visible)
-    ids = list(session.exec(query.order_by(col(Case.sla_due_at), col(Case.id)).limit(page_size + 1)))
+    query = select(col(Case.id)).where(*unclaimed, *visible)
+    ids = [saved_id(i) for i in session.exec(query.order_by(col(Case.sla_due_at), col(Case.id)).limit(page_size + 1))]
     if len(ids) <= page_size:
         return ids
-    return list(session.exec(query.order_by(col(Case.sla_due_at).desc(), col(Case.id).desc()).limit(PINNED_MAX)))
+    return [saved_id(i) for i in session.exec(query.order_by(col(Case.sla_due_at).desc(), col(Case.id).desc())
+                                                  .limit(PINNED_MAX))]
 
 
 def _count(session: Session, statuses: Sequence[str], *conditions: Any) -> int:
@@ -270,7 +272,7 @@ def officers_by_id(session: Session, ids: Sequence[int | None]) -> dict[int, Off
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return {o.id: o for o in session.exec(select(Officer).where(col(Officer.id).in_(wanted)))}  # type: ignore[misc]
+    return {saved_id(o.id): o for o in session.exec(select(Officer).where(col(Officer.id).in_(wanted)))}
 
 
 def transcript(session: Session, *, case_id: int) -> list[MessageLog]:
@@ -314,7 +316,8 @@ def detail(session: Session, *, case_id: int, officer: Officer) -> CaseDetail:
     delivery: dict[int, Outbox] = {}
     if out_ids:
         for row in session.exec(select(Outbox).where(col(Outbox.message_log_id).in_(out_ids))):
-            delivery[row.message_log_id] = row  # type: ignore[index]
+            if row.message_log_id is not None:  # always: the query matched on it
+                delivery[row.message_log_id] = row
     trail = events(session, case_id=case_id)
     return CaseDetail(case=case, contact=contact,
                       assignee=session.get(Officer, case.assignee_id) if case.assignee_id else None,
@@ -474,7 +477,7 @@ def resolve(session: Session, *, case_id: int, officer: Officer, rating_prompt: 
     assert contact is not None and conv is not None
     text = rating_prompt.text.replace("{case_number}", case.number)
     buttons = [dict(b) for b in rating_prompt.buttons]
-    log_row = repo.log_message(session, conversation_id=conv.id, direction="out", text=text,  # type: ignore[arg-type]
+    log_row = repo.log_message(session, conversation_id=saved_id(conv.id), direction="out", text=text,
                                author="bot", buttons=buttons, intent="rating")
     repo.enqueue(session, contact=contact, text=text, buttons=buttons, message_log_id=log_row.id)
     if rating_prompt.flow:  # the flow that reads the answer, as flows decided it
@@ -595,7 +598,7 @@ def _mark_once(session: Session, *, case_id: int, column: Any, kind: str, detail
     stamp = _now(now)
     result = session.exec(update(Case).where(col(Case.id) == case_id, column.is_(None))
                              .values({column.key: stamp}))
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         return False
     case = get_case(session, case_id=case_id)
     session.refresh(case)
@@ -621,7 +624,7 @@ def open_case_counts(session: Session) -> dict[str, int]:
     # grouped by priority_rank, which ix_case_queue covers: no table rows are read
     counts = dict.fromkeys(PRIORITIES, 0)
     rows = session.exec(select(Case.priority_rank, func.count()).where(col(Case.status).in_(OPEN_STATUSES))
-                        .group_by(Case.priority_rank))
+                        .group_by(col(Case.priority_rank)))
     for rank, n in rows:
         priority = RANK_PRIORITY.get(rank, "normal")
         counts[priority] = counts.get(priority, 0) + n

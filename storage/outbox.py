@@ -14,7 +14,7 @@ A row's status, and which of them are still open (the dispatcher will take them 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import bindparam, func, or_, update
 from sqlmodel import Session, col, select
@@ -25,7 +25,7 @@ PENDING, SENDING, SENT, UNDELIVERED, HELD, RELEASED = "pending", "sending", "sen
 OPEN = (PENDING, SENDING)  # the dispatcher still owes these a try; everything else is settled
 _PROGRESS = {PENDING: 0, SENDING: 1, SENT: 2, "delivered": 3, "read": 4}
 
-_TABLE = Outbox.__table__  # type: ignore[attr-defined]
+_TABLE = Outbox.__table__  # type: ignore[attr-defined]  # SQLModel's type lacks __table__
 # built once: it runs once per reply
 _SENT = (update(_TABLE)
          .where(_TABLE.c.id == bindparam("message_id"), _TABLE.c.status == SENDING,

@@ -19,11 +19,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import false, func, update
+from sqlalchemy import ColumnElement, false, func, update
 from sqlmodel import Session, col, select
 
 from storage import access
 from storage.cases import CaseError, CaseForbidden, get_case
+from storage.ids import saved_id
 from storage.models import (
     Case,
     CaseEvent,
@@ -76,9 +77,9 @@ def describe(contact: Contact) -> str:
 def contact_ids_of(session: Session, contact: Contact) -> list[int]:
     """Every address of the contact's person (just the contact when it is not linked)."""
     if contact.person_id is None:
-        return [contact.id]  # type: ignore[list-item]
-    return list(session.exec(select(Contact.id).where(Contact.person_id == contact.person_id)
-                             .order_by(col(Contact.id))))  # type: ignore[arg-type]
+        return [saved_id(contact.id)]
+    return [saved_id(i) for i in session.exec(select(col(Contact.id)).where(Contact.person_id == contact.person_id)
+                                              .order_by(col(Contact.id)))]
 
 
 def linked_contacts(session: Session, *, person_id: int) -> list[Contact]:
@@ -165,7 +166,7 @@ def merge(session: Session, *, contact_id: int, other_contact_id: int, officer_n
         other.person_id = person.id
         session.add(other)
     names = ", ".join(describe(c) for c in moved)
-    _event(session, person.id, "merged", officer_name, f"{describe(contact)} + {names}")  # type: ignore[arg-type]
+    _event(session, saved_id(person.id), "merged", officer_name, f"{describe(contact)} + {names}")
     _case_event(session, case_id, MERGED_KIND, officer_name, f"digabung dengan {names}")
     session.flush()
     for c in moved:
@@ -190,7 +191,7 @@ def unmerge(session: Session, *, contact_id: int, officer_name: str, is_supervis
     return contact
 
 
-def person_cases(session: Session, *, contact: Contact, officer_condition: object,
+def person_cases(session: Session, *, contact: Contact, officer_condition: ColumnElement[bool],
                  exclude_case_id: int | None = None, limit: int = 50) -> History:
     """The person's cases from every linked address that the officer may see, newest first.
 
@@ -201,7 +202,7 @@ def person_cases(session: Session, *, contact: Contact, officer_condition: objec
     base: list[Any] = [col(Case.contact_id).in_(ids)]
     if exclude_case_id is not None:
         base.append(col(Case.id) != exclude_case_id)
-    shown = list(session.exec(select(Case).where(*base, officer_condition)  # type: ignore[arg-type]
+    shown = list(session.exec(select(Case).where(*base, officer_condition)
                               .order_by(col(Case.created_at).desc(), col(Case.id).desc()).limit(limit)))
     others = session.exec(select(func.count()).select_from(Case)
                           .where(*base, col(Case.restricted) == false())).one()
@@ -232,11 +233,11 @@ def add_flag(session: Session, *, contact: Contact, kind: str, note: str, expire
         if expires_at > now + dt.timedelta(days=MAX_FLAG_DAYS):
             raise PersonError("Tanda risiko paling lama berlaku 3 tahun.")
     person = ensure_person(session, contact=contact, actor=officer_name)
-    flag = RiskFlag(person_id=person.id, kind=kind, note=(note or "").strip()[:500],  # type: ignore[arg-type]
+    flag = RiskFlag(person_id=saved_id(person.id), kind=kind, note=(note or "").strip()[:500],
                     expires_at=expires_at, created_by=officer_name, created_at=now)
     session.add(flag)
     until = expires_at.date().isoformat() if expires_at else "tanpa batas"
-    _event(session, person.id, "flag_added", officer_name, f"{kind} sampai {until}")  # type: ignore[arg-type]
+    _event(session, saved_id(person.id), "flag_added", officer_name, f"{kind} sampai {until}")
     _case_event(session, case_id, "risk_flag", officer_name, f"tanda risiko {kind} sampai {until}")
     session.flush()
     return flag

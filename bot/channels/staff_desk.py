@@ -628,6 +628,7 @@ class StaffDesk:
         self._remember(msg)
         self.poke()  # resolving queues the rating question for the reporter
         if claiming:
+            assert text is not None  # claim() returns its note; only resolve() returns None
             await self._say(msg, text)
         else:
             # the sweep answers with the done note (who resolved it) and closes the topic, as for a

@@ -36,12 +36,12 @@ class EventSink:
         for listener in list(self._case):
             try:
                 listener(kind, case_number)
-            except Exception:  # noqa: BLE001 - one listener's failure must not hide the event from the others
+            except Exception:
                 log.exception("case event listener failed (%s)", kind)
 
     def message_handled(self, inbound: Any, handled: Any, seconds: float) -> None:
         for listener in list(self._message):
             try:
                 listener(inbound, handled, seconds)
-            except Exception:  # noqa: BLE001 - as above
+            except Exception:
                 log.exception("message listener failed")

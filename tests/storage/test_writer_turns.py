@@ -1,4 +1,4 @@
-"""SQLite writers of one process wait for each other (BEGIN IMMEDIATE + busy timeout): no lost update, no failure."""
+"""SQLite writers of one process take turns in arrival order instead of sleeping in SQLite's busy handler."""
 
 from __future__ import annotations
 
@@ -6,8 +6,35 @@ import threading
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
-from storage.db import make_engine, read_session, unit_of_work
+from storage.db import WriterTurns, make_engine, read_session, unit_of_work
+
+
+def test_turns_are_given_in_arrival_order() -> None:
+    turns = WriterTurns()
+    turns.acquire()
+    order: list[int] = []
+    threads = []
+    for n in range(5):
+        t = threading.Thread(target=lambda n=n: (turns.acquire(), order.append(n), turns.release()))
+        t.start()
+        threads.append(t)
+        while len(turns._waiting) < n + 1:  # each one queued before the next starts
+            pass
+    turns.release()
+    for t in threads:
+        t.join(5)
+    assert order == [0, 1, 2, 3, 4]
+
+
+def test_a_writer_waiting_too_long_fails_like_a_locked_database() -> None:
+    turns = WriterTurns()
+    turns.acquire()
+    with pytest.raises(OperationalError):
+        turns.acquire(timeout=0.05)
+    turns.release()
+    turns.acquire(timeout=0.05)  # the one that gave up left no ghost in the line
 
 
 @pytest.fixture
@@ -42,7 +69,7 @@ def test_many_threads_writing_at_once_all_commit(sqlite_engine) -> None:
         assert s.execute(text("SELECT n FROM counter")).scalar_one() == 200
 
 
-def test_a_failed_transaction_frees_the_database_for_the_next_writer(sqlite_engine) -> None:
+def test_a_failed_transaction_passes_the_turn_on(sqlite_engine) -> None:
     with pytest.raises(ZeroDivisionError):
         with unit_of_work(sqlite_engine) as s:
             s.execute(text("UPDATE counter SET n = 5"))
