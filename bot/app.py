@@ -27,11 +27,11 @@ MAX_BODY = 256 * 1024  # no legitimate chat message or webhook is larger
 class BodyLimit:
     """Refuse bodies over max_bytes with 413, whether announced by Content-Length or streamed in chunks."""
 
-    def __init__(self, app, max_bytes: int) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, app, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+    async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = dict(scope.get("headers") or ())
@@ -40,7 +40,7 @@ class BodyLimit:
             return await PlainTextResponse("request body too large", status_code=413)(scope, receive, send)
         seen = 0
 
-        async def limited_receive():  # type: ignore[no-untyped-def]
+        async def limited_receive():
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":

@@ -44,7 +44,7 @@ def write_secret_file(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def ensure_first_admin(service, password_file: Path) -> Path | None:  # type: ignore[no-untyped-def]
+def ensure_first_admin(service, password_file: Path) -> Path | None:
     """Create the first admin when there is no officer at all; its password goes to `password_file`
     (mode 0600). Returns that path, or None when accounts exist already."""
     from bot.passwords import hash_password, new_password

@@ -83,7 +83,7 @@ def make_engine(url: str) -> Engine:
         turns = WriterTurns()
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(conn, _record):
             conn.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
             cur = conn.cursor()
             cur.execute("PRAGMA busy_timeout=30000")
@@ -93,7 +93,7 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin(conn):  # type: ignore[no-untyped-def]
+        def _begin(conn):
             # writers take the write lock at the start: two handlers of one conversation then
             # queue instead of failing halfway with "database is locked"; read_session() does not
             if conn.get_execution_options().get(READ_ONLY, False):
@@ -107,7 +107,7 @@ def make_engine(url: str) -> Engine:
                 raise
             conn.info[_HOLDS_TURN] = True
 
-        def _end(conn, sql: str) -> None:  # type: ignore[no-untyped-def]
+        def _end(conn, sql: str) -> None:
             # COMMIT/ROLLBACK issued here (the driver's own call then finds no transaction), so
             # the next writer gets its turn only once the database is free
             if conn.info.pop(_HOLDS_TURN, False):
