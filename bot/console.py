@@ -73,7 +73,8 @@ EVENT_LABELS = {
     "referral_outcome": "Hasil rujukan",
 }
 DELIVERY_LABELS = {"pending": "dalam antrean kirim", "sent": "terkirim", "delivered": "diterima",
-                   "undelivered": "belum terkirim"}
+                   "undelivered": "belum terkirim", "held": "ditahan: menunggu pelapor menulis lagi",
+                   "released": "dikirim ulang"}
 INTAKE_LABELS = {"what": "Apa yang terjadi", "where": "Di mana", "who": "Majikan/agen/pelaku",
                  "safe_now": "Aman sekarang?", "safe_reply": "Aman dibalas?", "consent": "Setuju data dibagikan?"}
 FLASH = {

@@ -292,10 +292,12 @@ def evidence(session: Session, *, case_id: int) -> list[Evidence]:
 
 
 def undelivered(session: Session, *, case_id: int) -> list[Outbox]:
-    """Messages to the case's contact that the adapters gave up on."""
+    """Messages to the case's contact that have not reached the person: given up on, or held by
+    WhatsApp's closed 24-hour window until the person writes again (an officer must see both)."""
     case = get_case(session, case_id=case_id)
     return list(session.exec(select(Outbox).where(Outbox.contact_id == case.contact_id,
-                                                  Outbox.status == "undelivered").order_by(col(Outbox.id))))
+                                                  col(Outbox.status).in_(("undelivered", "held")))
+                             .order_by(col(Outbox.id))))
 
 
 def record_view(session: Session, *, case_id: int, officer: Officer) -> None:

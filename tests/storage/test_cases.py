@@ -191,6 +191,19 @@ def test_reply_goes_to_the_persons_channel_through_the_outbox(service) -> None:
     assert load(service, case_id).status == "claimed"
 
 
+def test_the_case_lists_replies_held_or_given_up_on_and_not_the_sent_ones(service) -> None:
+    ani = add_staff(service, "ani")
+    _, case_id = report(service, channel="whatsapp", user="+6281200000002")
+    with unit_of_work(service.db) as s:
+        ids = [cases.reply_as_officer(s, case_id=case_id, officer=ani, text=f"balasan {i}").id for i in range(3)]
+    with unit_of_work(service.db) as s:
+        for row_id, status in zip(ids, ("held", "undelivered", "sent")):
+            s.get(Outbox, row_id).status = status
+    with unit_of_work(service.db) as s:
+        listed = [(o.text, o.status) for o in cases.undelivered(s, case_id=case_id)]
+    assert listed == [("balasan 0", "held"), ("balasan 1", "undelivered")]
+
+
 def test_replying_to_an_unclaimed_case_claims_it(service) -> None:
     ani = add_staff(service, "ani")
     _, case_id = report(service)
