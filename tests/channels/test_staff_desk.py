@@ -97,7 +97,8 @@ def reported_case(client, fake, service) -> tuple[int, Case, int]:
 
 
 def marks(service, case_id: int) -> list[str]:
-    return [e.kind for e in rows(service, CaseEvent, CaseEvent.case_id == case_id)
+    # in the order they happened: PostgreSQL returns rows without ORDER BY in any order
+    return [e.kind for e in sorted(rows(service, CaseEvent, CaseEvent.case_id == case_id), key=lambda e: e.id)
             if e.kind in (staff_desk.TOPIC_CLOSED, staff_desk.TOPIC_REOPENED)]
 
 
