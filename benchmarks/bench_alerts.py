@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import random
 import re
 import sys
@@ -29,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.common import report
+from benchmarks.common import report, service_environment
 
 EMERGENCY_TEXT = "tolong saya dikunci di rumah majikan dan paspor saya diambil"
 SEED = 20261201
@@ -84,18 +83,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--emergencies", type=int, default=50)
     parser.add_argument("--consoles", type=int, default=5)
     args = parser.parse_args(argv if argv is not None else [])
-    saved = {k: os.environ.get(k) for k in ("HELPDESK_FAST_HASH", "HELPDESK_SCHEDULER", "NO_PROXY", "no_proxy")}
-    os.environ.setdefault("HELPDESK_FAST_HASH", "1")  # the login is not what is measured
-    os.environ["HELPDESK_SCHEDULER"] = "off"
-    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
-    try:
+    with service_environment(NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost"):
         run(args)
-    finally:  # run_all.py runs other benchmarks in this process after this one
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def run(args: argparse.Namespace) -> None:

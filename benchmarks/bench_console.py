@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import os
 import random
 import re
 import sys
@@ -33,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.common import report  # noqa: E402
+from benchmarks.common import report, service_environment  # noqa: E402
 
 SEED = 20261127
 CATEGORIES = ["trafficking", "violence", "wages", "passport", "lost_contact", "illegal_recruiter", "stranded", "other"]
@@ -89,17 +88,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false",
                         help="skip gc.freeze() after start-up, to see its effect")
     args = parser.parse_args(argv if argv is not None else [])
-    saved = {k: os.environ.get(k) for k in ("HELPDESK_FAST_HASH", "HELPDESK_SCHEDULER")}
-    os.environ.setdefault("HELPDESK_FAST_HASH", "1")  # the login is not what is measured
-    os.environ["HELPDESK_SCHEDULER"] = "off"  # no background SLA sweep during the timings
-    try:
+    with service_environment():
         run(args)
-    finally:  # run_all.py runs other benchmarks in this process after this one
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def run(args: argparse.Namespace) -> None:
@@ -119,7 +109,7 @@ def run(args: argparse.Namespace) -> None:
         service = build_service(settings)
         with unit_of_work(service.db) as s:
             ids = [officers.add_officer(s, username=f"petugas{i}", password_hash=hash_password("bench-pw"),
-                                        role="supervisor" if i == 0 else "officer").id for i in range(5)]
+                                        role="officer").id for i in range(5)]  # the queue as officers see it
         seed(service.db, args.cases, ids)  # type: ignore[arg-type]
         print(f"  seeded {args.cases} cases in {time.perf_counter() - t:.1f} s")
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import os
 import random
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.common import report, timed
+from benchmarks.common import report, service_environment, timed
 
 SEED = 20261201
 CATEGORIES = ["trafficking", "violence", "wages", "passport", "lost_contact", "illegal_recruiter", "stranded", "other"]
@@ -143,18 +142,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--database", help="an empty database URL to seed instead of a temporary SQLite file")
     args = parser.parse_args(argv if argv is not None else [])
-    saved = {k: os.environ.get(k) for k in ("HELPDESK_FAST_HASH", "HELPDESK_SCHEDULER")}
-    os.environ.setdefault("HELPDESK_FAST_HASH", "1")  # the login is not what is measured
-    os.environ["HELPDESK_SCHEDULER"] = "off"
-    try:
+    with service_environment():
         with tempfile.TemporaryDirectory() as tmp:
             run(args, args.database or f"sqlite:///{tmp}/bench.db")
-    finally:  # run_all.py runs other benchmarks in this process after this one
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def run(args: argparse.Namespace, url: str) -> None:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
-import os
 import random
 import re
 import sys
@@ -29,7 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from benchmarks.common import report  # noqa: E402
+from benchmarks.common import report, service_environment  # noqa: E402
 
 SEED = 20261201
 CATEGORIES = ["trafficking", "violence", "wages", "passport", "lost_contact", "illegal_recruiter", "stranded", "other"]
@@ -81,17 +80,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false")
     args = parser.parse_args(argv if argv is not None else [])
-    saved = {k: os.environ.get(k) for k in ("HELPDESK_FAST_HASH", "HELPDESK_SCHEDULER")}
-    os.environ.setdefault("HELPDESK_FAST_HASH", "1")
-    os.environ["HELPDESK_SCHEDULER"] = "off"
-    try:
+    with service_environment():
         run(args)
-    finally:  # run_all.py runs other benchmarks in this process after this one
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _sign_in(client: Any, service: Any, username: str) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import statistics
 import time
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 
 def percentile(samples: list[float], p: float) -> float:
@@ -38,3 +40,20 @@ def each(items: Iterable, fn: Callable) -> list[float]:
         fn(item)
         out.append((time.perf_counter() - t) * 1000)
     return out
+
+
+@contextlib.contextmanager
+def service_environment(**extra: str) -> Iterator[None]:
+    """Cheap password hashing (the login is not what is measured) and no background scheduler during
+    the timings; every variable is restored, since run_all.py runs other benchmarks in this process."""
+    values = {"HELPDESK_FAST_HASH": os.environ.get("HELPDESK_FAST_HASH", "1"), "HELPDESK_SCHEDULER": "off", **extra}
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -19,9 +19,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.console import CATEGORY_LABELS, CHANNEL_LABELS, PRIORITY_LABELS
-from flows import phrases
 from knowledge.job_offer import destinations
-from knowledge.kb import KnowledgeBase, render
+from knowledge.kb import KnowledgeBase
 from storage import dashboard as queries
 from storage.dashboard import Period
 

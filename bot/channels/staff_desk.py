@@ -58,7 +58,7 @@ from telegram.ext import ContextTypes
 from bot.channels.telegram import describe
 from bot.scheduler import new_holder
 from bot.workers.loop import backoff
-from flows import phrases, rating
+from flows import rating
 from flows.messages import Inbound
 from storage import cases, lease, repo
 from storage.db import unit_of_work
