@@ -107,7 +107,6 @@ class TopicMap:
     def __init__(self, kb: KnowledgeBase) -> None:
         titles = {t.id: t.title for t in kb.topics}
         self.topic_of_entry = {e.id: titles.get(e.topic, e.topic) for e in kb.entries}
-        self.order = [t.title for t in kb.topics]
 
     def entry(self, entry_id: str | None) -> str:
         """The topic title of an entry; an entry since removed from the KB counts as "other"."""

@@ -66,4 +66,3 @@ class Outbound:
         lines = [self.text, ""] + [f"{i}. {b.label}" for i, b in enumerate(self.buttons, 1)]
         return "\n".join(lines)
 
-    as_plain_text = as_plain  # the former name, for callers not yet moved
