@@ -61,9 +61,10 @@ def sign_in(page, service, username: str, password: str) -> None:  # type: ignor
 
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("load")
+    # wait for the navigation the click starts: the page left behind is "loaded" already
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     if page.url.split("?", 1)[0].endswith("/console/login/kode"):
         page.fill("input[name=code]", totp_code(service, username))
-        page.click("button[type=submit]")
-        page.wait_for_load_state("load")
+        with page.expect_navigation():
+            page.click("button[type=submit]")
