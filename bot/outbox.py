@@ -3,9 +3,11 @@
 It is a `bot.workers.loop.Work`: rows are claimed in a short transaction and marked `sending`
 (storage/outbox.py; PostgreSQL: FOR UPDATE SKIP LOCKED), the network call happens outside any
 transaction, and the result is written back; a failure goes back to `pending` after
-`backoff(tries)`. A row stuck in `sending` (the process died mid-send) is retried after
-SENDING_TIMEOUT: at-least-once, with the duplicate window limited to a crash between the API's
-answer and our commit. One person's replies go out in order; different people in parallel.
+`backoff(tries)`. A row stuck in `sending` (the process died mid-send) is taken again after
+SENDING_TIMEOUT. Whether it went out is then unknown (`OutMessage.uncertain_since`): a sender
+that can ask its channel (WhatsApp: what Twilio has sent to the person) sends only what the API
+does not have yet; otherwise it is sent again (a duplicate is better than a
+lost reply). One person's replies go out in order; different people in parallel.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class OutMessage:
     buttons: tuple[dict[str, str], ...]
     contact_id: int
     claimed_at: dt.datetime | None = None  # identifies this claim: a later claim of the row supersedes it
+    # set when an earlier claim (made at this time) died mid-send: the message may already be out
+    uncertain_since: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,10 @@ class Sender(Protocol):
     channel: str
 
     async def send(self, message: OutMessage) -> str | Sent:
-        """Deliver one message; return the channel's message id (or a Sent). Raise SendError on failure."""
+        """Deliver one message; return the channel's message id (or a Sent). Raise SendError on failure.
+
+        A sender that can ask its channel what went out reads `message.uncertain_since` and
+        sends only what the channel does not have yet (see WhatsAppSender)."""
 
 
 def backoff(tries: int, retry_after: float | None = None, base: float | None = None) -> float:
@@ -111,7 +118,9 @@ class Dispatcher:
         with unit_of_work(self.db) as s:
             claimed = rows.claim(s, channels=self.channels, limit=limit, sending_timeout=self.sending_timeout,
                                  ids=ids, now=now)
-            return [OutMessage(r.id, r.channel, r.address, r.text, tuple(r.buttons), r.contact_id, now)  # type: ignore[arg-type]
+            # the loaded rows still hold their status before this claim: `sending` means a process died mid-send
+            return [OutMessage(r.id, r.channel, r.address, r.text, tuple(r.buttons), r.contact_id, now,  # type: ignore[arg-type]
+                               uncertain_since=r.next_attempt_at if r.status == rows.SENDING else None)
                     for r in claimed]
 
     def lane(self, message: OutMessage) -> object:

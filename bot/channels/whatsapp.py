@@ -56,6 +56,7 @@ MAX_FORM_BYTES = 64 * 1024  # a real inbound webhook is a few kB
 MAX_MEDIA = 10  # WhatsApp sends at most 10 media per message
 WINDOW = dt.timedelta(hours=24)
 WINDOW_MARGIN = dt.timedelta(minutes=5)  # the clock of Meta and ours may differ a little
+CLOCK_SKEW = dt.timedelta(minutes=2)  # Twilio's clock and ours, when matching what it already sent
 RELEASE_AGE = dt.timedelta(days=30)
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -66,6 +67,7 @@ NOTE_TEMPLATE = HELD + "; template {sid} dikirim, teks asli menyusul setelah pel
 NOTE_WAITING = HELD + "; menunggu balasan pelapor atas template, teks asli menyusul"
 NOTE_NO_TEMPLATE = HELD + "; belum ada template (whatsapp.template_content_sid), teks asli menyusul setelah pelapor membalas"
 NOTE_63016 = HELD + " (Twilio 63016); teks asli menyusul setelah pelapor membalas"
+NOTE_FOUND = "Sudah diterima Twilio sebelum proses berhenti; tidak dikirim ulang"
 NOTE_RELEASED = "Dikirim ulang sebagai outbox #{id} setelah pelapor membalas (sebelumnya di luar jendela 24 jam)"
 
 _FROM = re.compile(r"^whatsapp:\+?[0-9]{5,20}$")
@@ -249,7 +251,12 @@ class WhatsAppSender:
         if window == "open":
             sid = ""
             parts = split_text(_plain(message), MAX_BODY_CHARS)
-            for i, part in enumerate(parts):
+            done = 0
+            if message.uncertain_since is not None:  # a process died mid-send: ask Twilio what it has
+                done, sid = await self._already_sent(message, parts, message.uncertain_since)
+                if done == len(parts):
+                    return Sent(sid, NOTE_FOUND)
+            for i, part in enumerate(parts[done:], start=done):
                 try:
                     sid = await self._create(message, body=part)
                 except SendError as error:
@@ -265,6 +272,32 @@ class WhatsAppSender:
         sid = await self._create(message, content_sid=self.template_sid, content_variables=variables)
         # held all the same: the template asks the person to write; the text follows when they do
         return Sent(sid, NOTE_TEMPLATE.format(sid=self.template_sid), status=outbox_rows.HELD)
+
+    async def _already_sent(self, message: OutMessage, parts: list[str], since: dt.datetime) -> tuple[int, str]:
+        """How many leading parts Twilio accepted since the dead claim, and the last one's sid.
+
+        Twilio has no idempotency key for a send; its message list is the record of what went out.
+        If the list cannot be read, nothing is taken as sent: a duplicate beats a lost reply.
+        """
+        try:
+            listed = await asyncio.to_thread(self.client.messages.list, to=whatsapp_address(message.address),
+                                             from_=self.from_, page_size=50, limit=50)
+        except Exception as exc:  # noqa: BLE001 - any failure of the check falls back to sending
+            log.warning("outbox %s: could not list Twilio's messages (%s); sending again", message.id, exc)
+            return 0, ""
+        since = since.replace(tzinfo=since.tzinfo or dt.UTC) - CLOCK_SKEW
+        # Twilio's times have whole seconds, so the parts' order is not in the list: match each part
+        # to a listed message of its own
+        unused = [m for m in listed if m.date_created is not None and m.date_created >= since
+                  and m.status not in ("failed", "undelivered", "canceled")]
+        done, sid = 0, ""
+        for part in parts:
+            found = next((m for m in unused if m.body == part), None)
+            if found is None:
+                break
+            unused.remove(found)
+            done, sid = done + 1, str(found.sid)
+        return done, sid
 
     async def _create(self, message: OutMessage, **fields: Any) -> str:
         kwargs = {k: v for k, v in fields.items() if v is not None}

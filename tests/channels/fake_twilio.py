@@ -2,13 +2,14 @@
 
 POST /2010-04-01/Accounts/{sid}/Messages.json answers 201 {sid, status} (HTTP Basic auth
 checked), records the form fields, and can fail the next N sends with a given HTTP status and
-Twilio error code. Media files registered with `add_media` are served at
+Twilio error code; GET on it lists the accepted messages (filters To and From, newest first). Media files registered with `add_media` are served at
 /2010-04-01/Accounts/{sid}/Messages/{MM}/Media/{ME}, also behind Basic auth.
 """
 
 from __future__ import annotations
 
 import base64
+import email.utils
 import itertools
 import json
 import threading
@@ -36,6 +37,7 @@ class FakeTwilio:
         self._failures: list[tuple[int, int] | None] = []  # the next sends' fate: None succeeds
         self._media: dict[str, tuple[str, bytes]] = {}
         self._sids = itertools.count(1)
+        self._created: dict[str, str] = {}  # sid → date_created (RFC 2822, as Twilio writes it)
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -91,10 +93,23 @@ class FakeTwilio:
                 return status, {"code": code, "message": "fake failure", "more_info": "", "status": status}
             sid = f"SM{next(self._sids):032x}"
             self.messages.append({**form, "Sid": sid})
-        return 201, {"sid": sid, "status": "queued", "account_sid": self.account_sid, "to": form.get("To"),
-                     "from": form.get("From"), "body": form.get("Body", ""), "num_segments": "1",
-                     "date_created": "Thu, 27 Nov 2026 10:00:00 +0000", "api_version": "2010-04-01",
-                     "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json"}
+            self._created[sid] = email.utils.formatdate(usegmt=True)
+        return 201, self._resource({**form, "Sid": sid})
+
+    def _resource(self, message: dict[str, str]) -> dict[str, Any]:
+        sid = message["Sid"]
+        return {"sid": sid, "status": "queued", "account_sid": self.account_sid, "to": message.get("To"),
+                "from": message.get("From"), "body": message.get("Body", ""), "num_segments": "1",
+                "date_created": self._created[sid], "api_version": "2010-04-01",
+                "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json"}
+
+    def _list(self, query: dict[str, str]) -> dict[str, Any]:
+        with self._lock:
+            found = [m for m in reversed(self.messages)
+                     if all(m.get(k) == query[k] for k in ("To", "From") if k in query)]
+        size = int(query.get("PageSize", 50))
+        return {"messages": [self._resource(m) for m in found[:size]], "page": 0, "page_size": size,
+                "next_page_uri": None, "previous_page_uri": None, "first_page_uri": None, "uri": ""}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -126,12 +141,15 @@ class FakeTwilio:
                 self._json(*fake._create(form))
 
             def do_GET(self) -> None:
-                path = self.path.split("?", 1)[0]
+                path, _, query = self.path.partition("?")
                 if path == "/_fake/stats":  # for a fake running in another process (benchmarks)
                     self._json(200, {"messages": len(fake.messages), "attempts": fake.attempts})
                     return
                 if not fake._authorised(self.headers.get("Authorization")):
                     self._json(401, {"code": 20003, "message": "Authenticate", "status": 401})
+                    return
+                if path == prefix + "Messages.json":
+                    self._json(200, fake._list(dict(urllib.parse.parse_qsl(query))))
                     return
                 name = path.rsplit("/", 1)[-1]
                 if not path.startswith(prefix) or "/Media/" not in path or name not in fake._media:

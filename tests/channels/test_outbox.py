@@ -191,6 +191,40 @@ def test_both_channels_failing_twice_still_deliver_each_reply_exactly_once(servi
     assert len(telegram_fake.of("sendMessage", chat_id=4243)) == 3  # two failures, one delivery
 
 
+@pytest.mark.parametrize("reached_twilio", [0, 1, 2])
+def test_a_send_cut_off_by_a_dead_process_is_completed_not_repeated(service, twilio_fake, reached_twilio) -> None:
+    """The process died after Twilio accepted 0, 1 or 2 of the reply's 2 parts, before it wrote the
+    result: the next claim asks Twilio and sends only the missing parts."""
+    address = "+6281234567809"
+    cid = contact(service, "whatsapp", address)
+    long_text = " ".join(f"kata{i}" for i in range(400))  # over 1 600 characters: two parts
+    parts = split_text(long_text, whatsapp.MAX_BODY_CHARS)
+    assert len(parts) == 2
+    with Session(service.db) as s:
+        row = s.exec(select(Outbox)).one()
+        row.text, row.buttons = long_text, []
+        s.add(row)
+        s.commit()
+    sender = wa_sender(service, twilio_fake)
+    dispatcher = Dispatcher(service.db, [sender], sending_timeout=dt.timedelta(0))
+    first = dispatcher.claim()
+    assert first[0].uncertain_since is None
+    for part in parts[:reached_twilio]:  # what the dead process got out, written by hand to Twilio
+        asyncio.run(sender._create(first[0], body=part))
+    before = twilio_fake.attempts
+
+    retaken = dispatcher.claim()
+    assert retaken[0].uncertain_since == first[0].claimed_at
+    asyncio.run(dispatcher.send_one(retaken[0]))
+
+    bodies = [m["Body"] for m in twilio_fake.sent_to(f"whatsapp:{address}")]
+    assert bodies == parts  # every part once, in order
+    assert twilio_fake.attempts - before == 2 - reached_twilio
+    row = rows(service, Outbox)[0]
+    assert row.status == "sent" and row.external_id == twilio_fake.messages[-1]["Sid"]
+    assert (row.last_error == whatsapp.NOTE_FOUND) is (reached_twilio == 2)
+
+
 def test_a_retry_after_delays_the_next_attempt(service, telegram_fake, monkeypatch) -> None:
     contact(service, "telegram", "4244")
     telegram_fake.rate_limit_next(1, retry_after=30)

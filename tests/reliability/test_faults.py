@@ -21,6 +21,7 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
+from bot.channels.whatsapp import NOTE_FOUND
 from tests.channels.fake_twilio import FakeTwilio
 from tests.reliability.workers import ROOT, Worker, signed_delivery, worker_env
 
@@ -195,8 +196,10 @@ def test_kill_9_of_a_worker_while_deliveries_arrive(workers, twilio, database_ur
     duplicates = len(recipients) - len(set(recipients))
     lost = len(acknowledged) - len(set(recipients))
     states = count(database_url, "select count(*) from conversation where flow = 'faq' and step = 'answered'")
+    found_sql = "select count(*) from outbox where last_error = '" + NOTE_FOUND.replace("'", "''") + "'"
     print(f"\nkill -9 ({'worker' if workers.split else 'serve'}): deliveries {n}, acknowledged {len(acknowledged)}, replies {len(sent)}, "
-          f"duplicates {duplicates}, lost {lost}, conversations intact {states}")
+          f"duplicates {duplicates}, lost {lost}, conversations intact {states}, "
+          f"cut-off sends found at Twilio {count(database_url, found_sql)}")
     assert len(acknowledged) == n
     assert (duplicates, lost) == (0, 0)
     assert states == n
