@@ -13,11 +13,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import text
 
 from bot import auth
 from bot.service import Service, build_service
 from bot.settings import Settings
+from storage import health
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -100,8 +100,7 @@ def create_app(settings: Settings, service: Service | None = None, *, workers: b
     @app.get("/readyz")
     def readyz() -> JSONResponse:
         try:
-            with service.db.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            health.ping(service.db)
         except Exception as exc:  # the database is what "ready" means here
             log.warning("readiness check failed: %s", type(exc).__name__)
             return JSONResponse({"status": "database unavailable"}, status_code=503)

@@ -8,69 +8,47 @@
 - Every POST carries the session's CSRF token in the form field `csrf_token` (the login form,
   which has no session yet, uses a double-submit cookie). A missing or wrong token is 403.
   A cross-site `Origin` header is refused as well; SameSite=Lax already stops most of those.
-- Sign-in (`check_password`) first takes a slot from the `LoginGuard`, atomically, and only then
-  checks the password: an attempt counts as failed from the moment it starts, so a hundred
-  parallel guesses are a hundred attempts, not one. Limits per client address, per account
-  and client, and per account from anywhere (progressive delays, not a lock); the client
-  address is the one uvicorn took from a trusted proxy's X-Forwarded-For (bot/server.py).
+- Sign-in (`check_password`) first takes a slot from the `LoginGuard` (bot/auth_limits.py),
+  atomically, and only then checks the password; the guard's limits are described there.
+- The session rows themselves are kept by storage/staff_sessions.py.
 - The account lookup and Argon2 run on the app's `PasswordPool` (bot/passwords.py), a few
   low-priority threads of its own, not the thread pool that serves the chat and webhooks;
   when its queue is full a sign-in is told to try again in a few seconds and not counted.
-- The guard lives in process memory: right for one web process; with several workers each
-  keeps its own counts (a table would be needed to share them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import logging
-import math
 import secrets
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import Response
-from sqlalchemy import delete
-from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
 from bot import passwords
+from bot.auth_limits import LoginGuard, LoginThrottled
 from bot.passwords import PasswordPool, PasswordPoolBusy
-from bot.settings import LoginSettings
 from storage import officers
 from storage.db import read_session, unit_of_work
 from storage.ids import saved_id
-from storage.models import Officer, StaffSession, utcnow
+from storage.staff_sessions import SESSION_LIFETIME, create_session, end_session, load_session
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "mc_console"
 LOGIN_CSRF_COOKIE = "mc_login_csrf"
 COOKIE_PATH = "/console"
-SESSION_LIFETIME = dt.timedelta(hours=12)  # one shift; then sign in again
-DEFAULT_IDLE = dt.timedelta(minutes=60)
-# the idle deadline is written back at most this often (a page view is not a write each time)
-TOUCH_STEP = dt.timedelta(minutes=1)
-LOGIN_WINDOW_SECONDS = 15 * 60
 BUSY_RETRY_SECONDS = 5  # the password pool is full: come back in a moment
 SUPERVISOR_ROLES = ("supervisor", "admin")
 
 
 class LoginRequired(Exception):
     """No valid console session: pages redirect to the login form, other requests get 401."""
-
-
-class LoginThrottled(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(retry_after)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -90,201 +68,6 @@ class Staff:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
-
-
-# --- login limits --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """A reserved sign-in attempt: counted as failed until `LoginGuard.succeeded` says otherwise."""
-
-    username: str
-    client: str
-    at: float
-
-
-class LoginGuard:
-    """Sign-in limits in a sliding window, in memory (one process; see the module docstring).
-
-    - per client address, any usernames: `failures_per_client`;
-    - per account and client address: `failures_per_account_client`;
-    - per account from anywhere: after `free_failures_per_account`, each attempt waits 1, 2, 4 ...
-      seconds after the previous one, up to `max_delay_seconds`. A client that signed in to the
-      account before skips this delay and the per-client limit, so a stranger's guesses at the
-      admin's username slow the stranger, not the admin.
-    Invented usernames only fill their own keys and their client's count.
-    """
-
-    KNOWN_CLIENTS = 5  # remembered per account
-    KNOWN_FOR = 30 * 24 * 3600.0
-
-    def __init__(self, *, failures_per_client: int = 30, failures_per_account_client: int = 5,
-                 free_failures_per_account: int = 10, max_delay_seconds: int = 300,
-                 window_seconds: int = LOGIN_WINDOW_SECONDS, max_keys: int = 10_000) -> None:
-        self.per_client = failures_per_client
-        self.per_account_client = failures_per_account_client
-        self.free_per_account = free_failures_per_account
-        self.max_delay = max_delay_seconds
-        self.window = window_seconds
-        self.max_keys = max_keys
-        self._attempts: dict[tuple[str, ...], deque[float]] = {}
-        self._known: dict[str, dict[str, float]] = {}  # username -> client -> last sign-in
-        self._lock = threading.Lock()
-
-    @classmethod
-    def from_settings(cls, limits: LoginSettings) -> "LoginGuard":
-        return cls(failures_per_client=limits.failures_per_client,
-                   failures_per_account_client=limits.failures_per_account_client,
-                   free_failures_per_account=limits.free_failures_per_account,
-                   max_delay_seconds=limits.max_delay_seconds)
-
-    def _recent(self, key: tuple[str, ...], now: float) -> deque[float]:
-        q = self._attempts.get(key)
-        if q is None:
-            return deque()
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        if not q:
-            del self._attempts[key]
-        return q
-
-    def is_known(self, username: str, client: str, now: float | None = None) -> bool:
-        """Whether this client signed in to this account in the last 30 days (in this process)."""
-        with self._lock:
-            return self._is_known(username, client, time.time() if now is None else now)
-
-    def _is_known(self, username: str, client: str, now: float) -> bool:
-        seen = self._known.get(username, {}).get(client)
-        return seen is not None and now - seen < self.KNOWN_FOR
-
-    def reserve(self, username: str, client: str, now: float | None = None) -> Attempt:
-        """Take an attempt, or raise LoginThrottled with the seconds to wait. Check the password only after."""
-        now = time.time() if now is None else now
-        keys = (("client", client), ("account+client", username, client), ("account", username))
-        with self._lock:
-            if len(self._attempts) >= self.max_keys:
-                self._prune(now)
-            known = self._is_known(username, client, now)
-            waits = []
-            by_client, by_pair, by_account = (self._recent(k, now) for k in keys)
-            if not known and len(by_client) >= self.per_client:
-                waits.append(by_client[len(by_client) - self.per_client] + self.window - now)
-            if len(by_pair) >= self.per_account_client:
-                waits.append(by_pair[len(by_pair) - self.per_account_client] + self.window - now)
-            if not known and len(by_account) >= self.free_per_account:
-                over = len(by_account) - self.free_per_account
-                delay = min(self.max_delay, 2 ** min(over, 16))
-                if by_account[-1] + delay > now:
-                    waits.append(by_account[-1] + delay - now)
-            if waits:
-                raise LoginThrottled(max(1, math.ceil(max(waits))))
-            for key in keys:
-                self._attempts.setdefault(key, deque()).append(now)
-        return Attempt(username, client, now)
-
-    def succeeded(self, attempt: Attempt) -> None:
-        """The password was right: the attempt was no failure, and this client is now known for the account."""
-        with self._lock:
-            self._discard(attempt)
-            self._attempts.pop(("account+client", attempt.username, attempt.client), None)
-            known = self._known.setdefault(attempt.username, {})
-            known.pop(attempt.client, None)
-            known[attempt.client] = attempt.at
-            while len(known) > self.KNOWN_CLIENTS:
-                del known[next(iter(known))]
-
-    def cancel(self, attempt: Attempt) -> None:
-        """The password was never checked (the pool was full): the attempt does not count."""
-        with self._lock:
-            self._discard(attempt)
-
-    def _discard(self, attempt: Attempt) -> None:
-        for key in (("client", attempt.client), ("account+client", attempt.username, attempt.client),
-                    ("account", attempt.username)):
-            q = self._attempts.get(key)
-            if q is not None:
-                try:
-                    q.remove(attempt.at)
-                except ValueError:
-                    pass
-                if not q:
-                    del self._attempts[key]
-
-    def _prune(self, now: float) -> None:
-        for key in list(self._attempts):
-            self._recent(key, now)
-        # still full: forget the oldest keys rather than grow without bound
-        while len(self._attempts) >= self.max_keys:
-            del self._attempts[next(iter(self._attempts))]
-
-
-# --- session rows --------------------------------------------------------------------------------
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite gives stored UTC back naive
-
-
-def create_session(session: Session, *, officer_id: int, idle: dt.timedelta = DEFAULT_IDLE,
-                   now: dt.datetime | None = None) -> tuple[str, StaffSession]:
-    """A new session row; returns the cookie token (only its hash is stored) and the row."""
-    now = now or utcnow()
-    session.exec(delete(StaffSession).where(col(StaffSession.expires_at) < now))
-    token = secrets.token_urlsafe(32)
-    row = StaffSession(id=_digest(token), officer_id=officer_id, csrf_token=secrets.token_urlsafe(32),
-                       created_at=now, expires_at=now + min(idle, SESSION_LIFETIME))
-    session.add(row)
-    session.flush()
-    return token, row
-
-
-def load_session(session: Session, *, token: str, idle: dt.timedelta = DEFAULT_IDLE, touch: bool = True,
-                 now: dt.datetime | None = None) -> tuple[StaffSession, Officer] | None:
-    """The live session of `token` and its officer, or None. `touch`: the officer is at work,
-    so the idle deadline moves on (never past 12 hours from the sign-in)."""
-    if not token or len(token) > 100:
-        return None
-    row = session.get(StaffSession, _digest(token))
-    if row is None:
-        return None
-    now = now or utcnow()
-    if _aware(row.expires_at) <= now:
-        session.delete(row)
-        return None
-    officer = session.get(Officer, row.officer_id)
-    if officer is None or not officer.active:
-        session.delete(row)
-        return None
-    if touch:
-        deadline = min(_aware(row.created_at) + SESSION_LIFETIME, now + idle)
-        if deadline - _aware(row.expires_at) >= TOUCH_STEP:
-            row.expires_at = deadline
-    return row, officer
-
-
-def end_session(session: Session, *, token: str) -> None:
-    session.exec(delete(StaffSession).where(col(StaffSession.id) == _digest(token)))
-
-
-def end_sessions_of(session: Session, *, officer_id: int) -> None:
-    """Sign an officer out everywhere (account disabled, password changed or reset)."""
-    session.exec(delete(StaffSession).where(col(StaffSession.officer_id) == officer_id))
-
-
-def set_password(session: Session, *, officer_id: int, password_hash: str) -> Officer:
-    """A new password hash for an account; every session of it ends."""
-    officer = session.get(Officer, officer_id)
-    if officer is None:
-        raise officers.OfficerError("no such officer")
-    officer.password_hash = password_hash
-    end_sessions_of(session, officer_id=officer_id)
-    log.info("console password changed for officer id %s; their sessions ended", officer_id)
-    return officer
 
 
 # --- login / logout ------------------------------------------------------------------------------

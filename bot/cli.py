@@ -86,9 +86,8 @@ def _practice_service(settings: Settings, database: str | None) -> Iterator[Any]
 
 def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     from flows.messages import Inbound
+    from storage.contact_cases import cases_by_urn
     from storage.db import unit_of_work
-    from storage.models import Case, Contact
-    from sqlmodel import col, select
 
     try:
         script = json.load(sys.stdin)
@@ -106,9 +105,7 @@ def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
             handled = service.engine.handle(Inbound(channel, user, f"sim-{uuid.uuid4().hex}", text))
             replies.append([r.as_plain() for r in handled.replies])
         with unit_of_work(service.db) as s:
-            contact = s.exec(select(Contact).where(Contact.urn == f"{channel}:{user}")).first()
-            cases = (list(s.exec(select(Case).where(Case.contact_id == contact.id).order_by(col(Case.id))))
-                     if contact else [])
+            cases = cases_by_urn(s, urn=f"{channel}:{user}")
             case_json = [{"id": c.number, "category": c.category, "priority": c.priority, "status": c.status,
                           "emergency": c.emergency} for c in cases]
     _emit({"channel": channel, "user": user, "replies": replies, "cases": case_json})

@@ -5,8 +5,8 @@ Changing it needs the current password, checked under the same limits as the log
 the policy (bot/passwords.py). Every session of the account then ends; this browser gets a
 fresh one, so the officer stays signed in here and is signed out everywhere else.
 
-Admins reset other officers' passwords on /console/officers ("Kata sandi baru", bot/console.py):
-a generated password shown once, and every session of that account ended (auth.set_password).
+Admins reset other officers' passwords on /console/officers ("Kata sandi baru", bot/console_officers.py):
+a generated password shown once, and every session of that account ended (storage.officers.set_password).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from starlette.concurrency import run_in_threadpool
 
 from bot import auth
 from bot.auth import CsrfChecked, StaffUser
+from bot.auth_limits import LoginThrottled
 from bot.passwords import MAX_LENGTH, PROBLEMS_ID, PasswordPoolBusy, password_problem
+from storage import officers, staff_sessions
 from storage.db import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -60,7 +62,7 @@ async def change_own_password(request: Request, staff: CsrfChecked,
     try:
         officer_id = await auth.check_password(request, username=staff.username, password=current_password)
         new_hash = await auth.pool_of(request).hash(new_password) if officer_id is not None else ""
-    except auth.LoginThrottled as exc:
+    except LoginThrottled as exc:
         minutes = max(1, (exc.retry_after + 59) // 60)
         response: Response = _render(request, staff, status_code=429,
                                      error=f"Terlalu banyak percobaan. Coba lagi dalam {minutes} menit.")
@@ -74,8 +76,8 @@ async def change_own_password(request: Request, staff: CsrfChecked,
 
     def store() -> str:
         with unit_of_work(request.app.state.service.db) as s:
-            auth.set_password(s, officer_id=staff.officer_id, password_hash=new_hash)  # ends every session
-            token, _ = auth.create_session(s, officer_id=staff.officer_id, idle=idle)
+            officers.set_password(s, officer_id=staff.officer_id, password_hash=new_hash)  # ends every session
+            token, _ = staff_sessions.create_session(s, officer_id=staff.officer_id, idle=idle)
             return token
 
     token = await run_in_threadpool(store)

@@ -33,7 +33,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from bot import auth
 from bot.auth import CsrfChecked
-from storage import case_sla, cases
+from storage import case_sla, cases, staff_sessions
 from storage.db import read_session, unit_of_work
 from storage.ids import saved_id
 from storage.models import Officer
@@ -71,7 +71,7 @@ def _stream_staff(request: Request) -> auth.Staff:
     """The signed-in officer, without moving the idle deadline (a stream is not the officer at work)."""
     token = request.cookies.get(auth.SESSION_COOKIE, "")
     with unit_of_work(_service(request).db) as s:
-        loaded = auth.load_session(s, token=token, idle=auth.idle_of(request), touch=False) if token else None
+        loaded = staff_sessions.load_session(s, token=token, idle=auth.idle_of(request), touch=False) if token else None
         # as auth.current_staff: a supervisor or admin without a second factor is not signed in
         if loaded is None or (loaded[1].role in auth.SUPERVISOR_ROLES
                               and getattr(loaded[1], "totp_enabled_at", True) is None):

@@ -4,7 +4,7 @@
     GET /console/cases/{case_id}/evidence/{evidence_id}?unduh=1  always a download
 
 Whoever may open the case page may open its evidence (any active console account, as
-`storage.cases.detail`), and every opening is a case event (EVENT_KIND), written before a
+`storage.case_detail.detail`), and every opening is a case event (EVENT_KIND), written before a
 byte is served. What a file is comes from its content, read again here (bot.channels.media
 .detect), not from the type stored with it, so a file stored before detection existed — an
 HTML page kept as ".png" — is still only ever a download. Only photos are shown inline, audio

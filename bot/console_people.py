@@ -1,6 +1,6 @@
 """Confidentiality of the case page, and the person behind a case (issue 15, points 3 and 5).
 
-    GET  /console/cases/{id}                       gated by `gate` (called from bot/console.py):
+    GET  /console/cases/{id}                       gated by `gate` (called from bot/console_case.py):
                                                    full page, summary page, or 403 (audited)
     POST /console/cases/{id}/restrict              restricted on/off (assignee or supervisor)
     POST /console/cases/{id}/person/merge          link another address to this case's person

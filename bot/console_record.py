@@ -8,7 +8,7 @@
 
 The services are in storage/case_record.py (assignee or supervisor; every change audited);
 routes stay thin, one unit of work each, and return to the case page's card they came from.
-`record_context` is what the case page (bot/console.py) shows of all this.
+`record_context` is what the case page (bot/console_case.py) shows of all this.
 """
 
 from __future__ import annotations

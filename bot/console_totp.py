@@ -4,12 +4,13 @@
   (its random token in an HttpOnly cookie, its SHA-256 in `login_challenge`) and the code form.
   A supervisor or admin without TOTP is sent to enrolment instead, and gets a session only
   once the first code from the new secret is right: TOTP is mandatory for them.
-- The code step is limited like the password step: its own `LoginGuard` (bot/auth.py), sized
+- The code step is limited like the password step: its own `LoginGuard` (bot/auth_limits.py), sized
   by `console.login`; a challenge also ends after ten minutes.
 - A six-digit code works once (storage refuses its time step again); a recovery code works
   once. Ten recovery codes are shown once at enrolment, stored hashed (bot/totp.py).
 - Officers may turn TOTP on for themselves on /console/akun/2fa. Resetting a lost factor is
   `helpdesk officers reset-2fa NAME` (or an admin on /console/officers): it ends every session.
+  Those pages are in bot/console_totp_account.py; this module holds the login's steps.
 """
 
 from __future__ import annotations
@@ -21,14 +22,14 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot import auth, totp
-from bot.auth import CsrfChecked, LoginGuard, StaffUser
-from storage import officer_totp
-from storage.db import read_session, unit_of_work
+from bot.auth_limits import LoginGuard, LoginThrottled
+from storage import officer_totp, staff_sessions
+from storage.db import unit_of_work
 from storage.ids import saved_id
 from storage.models import Officer
 
@@ -52,8 +53,11 @@ class SecondStep:
 
 
 def install(app: FastAPI) -> None:
+    from bot import console_totp_account  # it imports this module
+
     app.state.code_guard = LoginGuard.from_settings(app.state.settings.console.login)
     app.include_router(router)
+    app.include_router(console_totp_account.router)  # an officer's own factor, an admin's reset
 
 
 def _digest(token: str) -> str:
@@ -93,7 +97,7 @@ async def authenticate(request: Request, *, username: str, password: str, next_u
             elif officer.role in auth.SUPERVISOR_ROLES:
                 purpose = "enrol"
             else:
-                token, _ = auth.create_session(s, officer_id=officer_id, idle=idle)
+                token, _ = staff_sessions.create_session(s, officer_id=officer_id, idle=idle)
                 return token
             challenge = secrets.token_urlsafe(32)
             officer_totp.add_challenge(s, token_hash=_digest(challenge), officer_id=officer_id, purpose=purpose,
@@ -151,7 +155,7 @@ def _signed_in(request: Request, response: Response, token: str) -> Response:
     return response
 
 
-def _throttled(request: Request, template: str, context: dict[str, Any], exc: auth.LoginThrottled) -> Response:
+def _throttled(request: Request, template: str, context: dict[str, Any], exc: LoginThrottled) -> Response:
     minutes = max(1, (exc.retry_after + 59) // 60)
     response = _render(request, template, {**context, "error": f"Terlalu banyak kode yang salah. Coba lagi dalam "
                                                                 f"{minutes} menit."}, status_code=429)
@@ -199,7 +203,7 @@ def code_submit(request: Request, code: Annotated[str, Form(max_length=40)] = ""
     guard: LoginGuard = request.app.state.code_guard
     try:
         attempt = guard.reserve(pending.username, auth.client_ip(request))
-    except auth.LoginThrottled as exc:
+    except LoginThrottled as exc:
         log.warning("console code step throttled")
         return _throttled(request, "login_code.html", {"csrf_token": auth.login_csrf_token(request)}, exc)
     if not _check_code(request, pending, code):
@@ -208,7 +212,7 @@ def code_submit(request: Request, code: Annotated[str, Form(max_length=40)] = ""
     guard.succeeded(attempt)
     with unit_of_work(_db(request)) as s:
         officer_totp.end_challenge(s, token_hash=pending.token_hash)
-        token, _ = auth.create_session(s, officer_id=pending.officer_id, idle=auth.idle_of(request))
+        token, _ = staff_sessions.create_session(s, officer_id=pending.officer_id, idle=auth.idle_of(request))
     log.info("console login with second factor: officer id %s", pending.officer_id)
     return _signed_in(request, RedirectResponse(_safe(pending.next_url), status_code=303), token)
 
@@ -272,7 +276,7 @@ def enrol_submit(request: Request, code: Annotated[str, Form(max_length=40)] = "
     guard: LoginGuard = request.app.state.code_guard
     try:
         attempt = guard.reserve(pending.username, auth.client_ip(request))
-    except auth.LoginThrottled as exc:
+    except LoginThrottled as exc:
         return _throttled(request, "totp_enrol.html", {**context, "csrf_token": auth.login_csrf_token(request)}, exc)
     codes = _confirm(request, pending.officer_id, pending.secret, code)
     if codes is None:
@@ -280,98 +284,6 @@ def enrol_submit(request: Request, code: Annotated[str, Form(max_length=40)] = "
     guard.succeeded(attempt)
     with unit_of_work(_db(request)) as s:
         officer_totp.end_challenge(s, token_hash=pending.token_hash)
-        token, _ = auth.create_session(s, officer_id=pending.officer_id, idle=auth.idle_of(request))
+        token, _ = staff_sessions.create_session(s, officer_id=pending.officer_id, idle=auth.idle_of(request))
     response = _render(request, "recovery_codes.html", {"codes": codes, "next": _safe(pending.next_url)})
     return _signed_in(request, response, token)
-
-
-# --- an officer's own second factor (/console/akun/2fa) ------------------------------------------
-
-
-def _own(request: Request, staff: auth.Staff) -> tuple[Officer, int]:
-    with read_session(_db(request)) as s:
-        officer = s.get(Officer, staff.officer_id)
-        if officer is None:
-            raise auth.LoginRequired()
-        return officer, officer_totp.recovery_codes_left(s, officer_id=staff.officer_id)
-
-
-@router.get("/akun/2fa", response_class=HTMLResponse)
-def own_page(request: Request, staff: StaffUser) -> Response:
-    officer, left = _own(request, staff)
-    context: dict[str, Any] = {"staff": staff, "csrf_token": staff.csrf_token, "enabled": officer.totp_enabled_at,
-                               "codes_left": left, "error": ""}
-    if officer.totp_enabled_at is None and officer.totp_secret:
-        context.update(_enrol_context(request, secret=officer.totp_secret, username=staff.username,
-                                      action="/console/akun/2fa/konfirmasi"))
-    return _render(request, "totp_account.html", context)
-
-
-@router.post("/akun/2fa/mulai")
-def own_start(request: Request, staff: CsrfChecked) -> Response:
-    officer, _ = _own(request, staff)
-    if officer.totp_enabled_at is None:
-        _ensure_secret(request, staff.officer_id, officer.totp_secret)
-    return RedirectResponse("/console/akun/2fa", status_code=303)
-
-
-@router.post("/akun/2fa/konfirmasi", response_class=HTMLResponse)
-def own_confirm(request: Request, staff: CsrfChecked, code: Annotated[str, Form(max_length=40)] = "") -> Response:
-    officer, left = _own(request, staff)
-    if officer.totp_enabled_at is not None or not officer.totp_secret:
-        return RedirectResponse("/console/akun/2fa", status_code=303)
-    guard: LoginGuard = request.app.state.code_guard
-    try:
-        attempt = guard.reserve(staff.username, auth.client_ip(request))
-    except auth.LoginThrottled as exc:
-        raise HTTPException(429, "Terlalu banyak kode yang salah. Coba lagi nanti.") from exc
-    codes = _confirm(request, staff.officer_id, officer.totp_secret, code)
-    if codes is None:
-        context = {"staff": staff, "csrf_token": staff.csrf_token, "enabled": None, "codes_left": left,
-                   **_enrol_context(request, secret=officer.totp_secret, username=staff.username,
-                                    action="/console/akun/2fa/konfirmasi"), "error": WRONG_CODE}
-        return _render(request, "totp_account.html", context, status_code=400)
-    guard.succeeded(attempt)
-    return _render(request, "recovery_codes.html", {"staff": staff, "csrf_token": staff.csrf_token, "codes": codes,
-                                                    "next": "/console/akun/2fa"})
-
-
-@router.post("/akun/2fa/kode-pemulihan", response_class=HTMLResponse)
-def own_new_codes(request: Request, staff: CsrfChecked, code: Annotated[str, Form(max_length=40)] = "") -> Response:
-    """New recovery codes (the old ones stop working): needs a current code from the app."""
-    officer, left = _own(request, staff)
-    guard: LoginGuard = request.app.state.code_guard
-    try:
-        attempt = guard.reserve(staff.username, auth.client_ip(request))
-    except auth.LoginThrottled as exc:
-        raise HTTPException(429, "Terlalu banyak kode yang salah. Coba lagi nanti.") from exc
-    step = totp.matching_step(officer.totp_secret or "", code) if officer.totp_enabled_at else None
-    codes = totp.new_recovery_codes()
-    with unit_of_work(_db(request)) as s:
-        ok = step is not None and officer_totp.use_step(s, officer_id=staff.officer_id, step=step)
-        if ok:
-            officer_totp.replace_recovery_codes(s, officer_id=staff.officer_id,
-                                                code_hashes=[totp.hash_recovery_code(c) for c in codes])
-    if not ok:
-        return _render(request, "totp_account.html", {"staff": staff, "csrf_token": staff.csrf_token,
-                                                      "enabled": officer.totp_enabled_at, "codes_left": left,
-                                                      "error": WRONG_CODE}, status_code=400)
-    guard.succeeded(attempt)
-    return _render(request, "recovery_codes.html", {"staff": staff, "csrf_token": staff.csrf_token, "codes": codes,
-                                                    "next": "/console/akun/2fa"})
-
-
-# --- an admin resets another account's factor ----------------------------------------------------
-
-
-@router.post("/officers/{officer_id}/2fa/reset")
-def admin_reset(request: Request, officer_id: int, staff: auth.Admin, _: CsrfChecked) -> Response:
-    if not 1 <= officer_id <= 2**31 - 1:
-        raise HTTPException(404, "Akun tidak ditemukan.")
-    try:
-        with unit_of_work(_db(request)) as s:
-            officer_totp.reset(s, officer_id=officer_id)
-    except LookupError:
-        raise HTTPException(404, "Akun tidak ditemukan.") from None
-    log.info("admin %s reset the second factor of officer id %s", staff.officer_id, officer_id)
-    return RedirectResponse("/console/officers", status_code=303)

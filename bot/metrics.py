@@ -27,13 +27,13 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import Engine, func
-from sqlmodel import Session, col, select
+from sqlalchemy.engine import Engine
 
 from flows.engine import Handled
 from flows.messages import Inbound
-from storage import inbox, outbox
-from storage.models import Case, utcnow
+from storage import case_counts, inbox, outbox
+from storage.db import read_session
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
@@ -68,12 +68,10 @@ class DatabaseGauges:
         self.db = db
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        with Session(self.db) as s:
+        with read_session(self.db) as s:  # reads only: a scrape takes no write turn
             backlog, undelivered = outbox.counts(s)
-            by_priority = dict(s.exec(select(Case.priority, func.count()).where(
-                col(Case.status).in_(("new", "claimed", "waiting"))).group_by(Case.priority)).all())
-            breaches = s.exec(select(func.count()).select_from(Case).where(
-                Case.status == "new", Case.sla_due_at < utcnow())).one()
+            by_priority = case_counts.open_by_priority(s)
+            breaches = case_counts.sla_breaches(s, now=utcnow())
             waiting, oldest = inbox.backlog(s)
         yield GaugeMetricFamily("helpdesk_inbox_backlog", "Acknowledged deliveries not handled yet", value=waiting)
         yield GaugeMetricFamily("helpdesk_inbox_oldest_seconds", "Age of the oldest delivery not handled yet",

@@ -71,9 +71,8 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_password(settings: Settings, args: argparse.Namespace) -> int:
     """Set an account's password (e.g. the only admin forgot theirs); its console sessions end."""
-    from bot.auth import set_password
     from storage.ids import saved_id
-    from storage.officers import OfficerError, by_username
+    from storage.officers import OfficerError, by_username, set_password
 
     username = args.username.strip().lower()
     password = read_password("password", username)

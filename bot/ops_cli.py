@@ -38,15 +38,13 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_erase(settings: Settings, args: argparse.Namespace) -> int:
-    from sqlmodel import select
-
+    from storage.contacts import by_urn
     from storage.db import unit_of_work
     from storage.ids import saved_id
-    from storage.models import Contact
     from storage.privacy import erase_contact
 
     with unit_of_work(_db(settings)) as s:
-        contact = s.exec(select(Contact).where(Contact.urn == args.urn)).first()
+        contact = by_urn(s, urn=args.urn)
         if contact is None:
             print(f"privacy erase: no contact {args.urn}", file=sys.stderr)
             return 1

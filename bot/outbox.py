@@ -150,7 +150,7 @@ class Dispatcher:
                 done = rows.finish_sent(s, message_id=message_id, claimed_at=claimed_at or utcnow(),
                                         status=sent.status, external_id=sent.external_id, note=sent.note)
             else:
-                tries = (s.get(Outbox, message_id) or Outbox(channel="", address="", contact_id=0)).tries + 1
+                tries = rows.tries(s, message_id=message_id) + 1
                 delay = dt.timedelta(seconds=backoff(tries, error.retry_after, self.base_delay))
                 row = rows.finish_failed(s, message_id=message_id, claimed_at=claimed_at, error=str(error),
                                          give_up_status=(error.settle_as or rows.UNDELIVERED) if error.permanent else None,

@@ -2,7 +2,7 @@
 
 The jobs are thin calls of plain functions (`check_sla`, `daily_summary`) that tests call
 with a frozen clock. Both are idempotent: a case is reminded once and escalated once
-whatever the number of runs (the marks are conditional UPDATEs in storage/cases.py).
+whatever the number of runs (the marks are conditional UPDATEs in storage/first_response.py).
 
 The app's lifespan starts the scheduler (bot/app.py) in every process that runs background work
 (`helpdesk serve` by default, `helpdesk worker`; not `serve --no-workers`). Case events go to the
@@ -11,7 +11,7 @@ service's event sink (bot/workers/events.py).
 One process runs the jobs (DESIGN.md, decision 6): every worker starts the scheduler, but a
 job does its work only in the process that holds the database lease (storage/lease.py): every
 job is added as `leased(app, work)`; each run renews the lease, and another worker takes over
-when a holder dies. The staff desk's sweep (bot/channels/staff_desk.py) runs under a lease of
+when a holder dies. The staff desk's sweep (bot/workers/staff_desk_sweep.py) runs under a lease of
 its own, "staff_desk", so that a worker with HELPDESK_SCHEDULER=off can hold it without
 keeping these jobs from running. HELPDESK_SCHEDULER=off switches the scheduler off in a
 process altogether.
@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 
-from storage import case_sla, cases, lease, privacy
+from storage import case_sla, case_summary, first_response, lease, privacy
 from storage.db import read_session, unit_of_work
 from storage.models import utcnow
 
@@ -78,13 +78,13 @@ def check_sla(service: Any, now: dt.datetime) -> SlaReport:
         sla = service.settings.sla
         report.whole_case = case_sla.check(s, now=now, targets=sla_targets(service.settings),
                                            follow_up_default=dt.timedelta(hours=sla.waiting_follow_up_hours))
-        for case in cases.overdue_unclaimed(s, now=now):
+        for case in first_response.overdue_unclaimed(s, now=now):
             number, case_id = case.number, case.id
             assert case_id is not None
-            if case.sla_reminded_at is None and cases.mark_sla_reminded(s, case_id=case_id, now=now):
+            if case.sla_reminded_at is None and first_response.mark_sla_reminded(s, case_id=case_id, now=now):
                 report.reminded.append(number)
-            if (case.escalated_at is None and now >= cases.escalation_due_at(case)
-                    and cases.mark_escalated(s, case_id=case_id, now=now)):
+            if (case.escalated_at is None and now >= first_response.escalation_due_at(case)
+                    and first_response.mark_escalated(s, case_id=case_id, now=now)):
                 report.escalated.append(number)
     # announce after the commit, so nobody is told about a mark that was rolled back
     announce: Callable[[str, str], None] | None = service.events.case_event if hasattr(service, "events") else None
@@ -106,7 +106,7 @@ def daily_summary(service: Any, now: dt.datetime) -> str:
     now = _utc(now)
     tz = ZoneInfo(service.settings.service.timezone)
     with read_session(service.db) as s:
-        c = case_sla.summary_counts(s, now=now)
+        c = case_summary.summary_counts(s, now=now)
     by_priority = c.by_priority
     local = now.astimezone(tz)
     return (f"Ringkasan harian {local:%d-%m-%Y %H:%M} ({tz.key}): {c.open_total} kasus terbuka — "

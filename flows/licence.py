@@ -10,7 +10,8 @@ from flows import phrases
 from flows.context import FlowContext
 from flows.messages import Button, Outbound
 from flows.state import Flow, State, Step, StepResult
-from knowledge.agencies import Agency, CheckResult
+from knowledge.agencies import Agency
+from knowledge.agency_result import CheckResult
 from knowledge.job_offer import analyse_offer, destinations, looks_like_job_offer
 from knowledge.lexicon import FUNCTION_WORDS
 from knowledge.normalise import normalise

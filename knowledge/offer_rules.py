@@ -1,6 +1,6 @@
 """The vocabulary of recruitment fraud (FACTS.md §6) as regexes, and money amounts in offers.
 
-Patterns run over a lower-cased NFKC copy of the message (see job_offer._Text). Each is
+Patterns run over a lower-cased NFKC copy of the message (see offer_flags.OfferText). Each is
 anchored on an explicit phrase so that an honest advert passes clean; job_offer decides when
 a phrase is negated or quoted as a warning.
 """

@@ -1,4 +1,5 @@
-"""The whole-case SLA, reopening, the console's change feed and the daily summary counts.
+"""The whole-case SLA, reopening and the console's change feed (the daily summary counts are
+storage/case_summary.py).
 
 Past the first response (storage/cases.py times unclaimed cases by `sla_due_at`) a case has
 three more clocks, all read from the database, none kept in a process:
@@ -315,35 +316,7 @@ def alerts_after(session: Session, *, after_id: int, limit: int = 100) -> list[A
             for event_id, kind, detail, case_id, number, priority, emergency, status, assignee_id, restricted in rows]
 
 
-# --- the daily summary ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SummaryCounts:
-    by_priority: dict[str, int]
-    unclaimed: int
-    overdue_unclaimed: int
-    follow_up_due: int
-    resolution_overdue: int
-    resolved_last_day: int
-
-    @property
-    def open_total(self) -> int:
-        return sum(self.by_priority.values())
-
-
-def summary_counts(session: Session, *, now: dt.datetime) -> SummaryCounts:
-    """The morning overview's numbers, read from the database whenever asked (any process, any time)."""
-    now = _now(now)
-    return SummaryCounts(
-        by_priority=cases.open_case_counts(session),
-        unclaimed=cases.count_where(session, Case.status == "new"),
-        overdue_unclaimed=cases.count_where(session, Case.status == "new", Case.sla_due_at <= now),
-        follow_up_due=cases.count_where(session, Case.status == "waiting", col(Case.follow_up_at) <= now),
-        resolution_overdue=cases.count_where(session, col(Case.status).in_(cases.OPEN_STATUSES),
-                                             col(Case.resolution_reminded_at).is_not(None)),
-        resolved_last_day=cases.count_where(session, col(Case.resolved_at) >= now - dt.timedelta(hours=24)),
-    )
+# --- an officer asks for the supervisors ----------------------------------------------------------
 
 
 def escalate_to_supervisors(session: Session, *, case_id: int, officer: Officer, reason: str,

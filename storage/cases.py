@@ -7,9 +7,9 @@ Lifecycle (one place, enforced here, not in the console):
      └──────────────────────┴───────────────────┴──resolve──▶ resolved ──close──▶ closed
                                                    (close also from any open status)
 
-A supervisor may close open cases as spam in bulk (`close_as_spam`); `reopen_spam` puts
-each back in the status it had. Cases the web chat opened over its flood limits carry the
-"kemungkinan spam" flag (`flag_suspected_spam`) and sort after genuine ones.
+A supervisor may close open cases as spam in bulk (storage/case_spam.py). The queue is read by
+storage/case_queue.py, the case page by storage/case_detail.py, the first-response SLA by
+storage/first_response.py and the later clocks by storage/case_sla.py.
 
 Who may do what: any active staff member may view, claim an unassigned case, add a note;
 the assignee, a supervisor or an admin may reply, refer and change the status; only a
@@ -24,12 +24,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from sqlalchemy import false, func, true, union_all, update
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage import repo
 from storage.ids import saved_id
-from storage.models import Case, CaseEvent, Contact, Conversation, Evidence, MessageLog, Officer, Outbox, utcnow
+from storage.models import Case, CaseEvent, Contact, Conversation, Officer, Outbox, utcnow
 
 STATUSES = ("new", "claimed", "waiting", "resolved", "closed")
 OPEN_STATUSES = repo.OPEN_STATUSES
@@ -43,7 +43,6 @@ STATUS_NAMES = {"new": "baru", "claimed": "ditangani", "waiting": "menunggu bala
                 "closed": "ditutup"}
 MAX_REPLY = 4000
 MAX_NOTE = 4000
-TRANSCRIPT_LIMIT = 1000
 
 # The allowed status changes; "claimed" from "new" needs an assignee (claim/assign).
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -81,22 +80,6 @@ class RatingPrompt:
     flow: str = ""
     step: str = ""
     slots: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class CaseDetail:
-    """Everything the case page shows, loaded in one place."""
-
-    case: Case
-    contact: Contact
-    assignee: Officer | None
-    transcript: list[MessageLog]
-    delivery: dict[int, Outbox]  # message_log id -> its outbox row
-    undelivered: list[Outbox]
-    evidence: list[Evidence]
-    events: list[CaseEvent]
-    notes: list[CaseEvent] = field(default_factory=list)
-    related: list[Case] = field(default_factory=list)  # the same person's other cases, newest first
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -170,164 +153,11 @@ def get_case(session: Session, *, case_id: int) -> Case:
         raise CaseNotFound(f"Kasus #{case_id} tidak ditemukan.")
     return case
 
-
-QUEUE_ORDER = (col(Case.priority_rank), col(Case.suspected_spam), col(Case.sla_due_at), col(Case.id))
-PINNED_MAX = 1000  # more unclaimed genuine emergencies than this is a flood the limits missed
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    """One page of the console queue and what the page says about it ("menampilkan N dari M")."""
-
-    cases: list[Case]
-    page: int
-    pages: int
-    page_size: int
-    total: int  # cases in this view, on every page
-    pinned: int  # unclaimed genuine emergencies kept on the first page
-    flagged_open: int  # open cases flagged "kemungkinan spam", for the supervisors' banner
-
-
-def _ranked_ids(session: Session, statuses: Sequence[str], limit: int, *conditions: Any) -> list[int]:
-    """Case ids by priority, genuine before flagged, then SLA due time: the first `limit` of them.
-
-    The cost follows `limit`, not the number of cases: per status, an index-only range scan
-    of ix_case_queue (status, priority_rank, suspected_spam, sla_due_at; the row id rides
-    along) stops after `limit` keys and the database merges those few. A plain
-    `status IN (…) ORDER BY` would read and sort every open case.
-    """
-    runs = [select(Case.id, Case.priority_rank, Case.suspected_spam, Case.sla_due_at)
-            .where(Case.status == status, *conditions).order_by(*QUEUE_ORDER).limit(limit).subquery()
-            for status in statuses]
-    merged = union_all(*(select(*run.c) for run in runs)).subquery()
-    return list(session.exec(select(merged.c.id).order_by(merged.c.priority_rank, merged.c.suspected_spam,
-                                                          merged.c.sla_due_at, merged.c.id).limit(limit)))
-
-
-def _load(session: Session, ids: Sequence[int]) -> list[Case]:
-    """The cases with these ids, in the order given."""
-    if not ids:
-        return []
-    by_id = {c.id: c for c in session.exec(select(Case).where(col(Case.id).in_(list(ids))))}
-    return [by_id[i] for i in ids if i in by_id]
-
-
-def queue(session: Session, *, include_closed: bool = False, limit: int = 200) -> list[Case]:
-    """The most urgent cases: by priority, genuine before flagged, then SLA due time."""
-    return _load(session, _ranked_ids(session, STATUSES if include_closed else OPEN_STATUSES, limit))
-
-
-def _pinned_ids(session: Session, page_size: int, *visible: Any) -> list[int]:
-    """Every unclaimed emergency not flagged as spam (up to PINNED_MAX): the first page keeps them all.
-
-    In queue order while they fit on a page; when there are more, newest first (the latest
-    SLA due time: the most recently opened or raised), so a real report sent after a flood
-    that the limits did not catch is still at the top.
-    """
-    unclaimed = (Case.status == "new", Case.priority_rank == repo.PRIORITY_RANK["emergency"],
-                 col(Case.suspected_spam) == false())
-    query = select(col(Case.id)).where(*unclaimed, *visible)
-    ids = [saved_id(i) for i in session.exec(query.order_by(col(Case.sla_due_at), col(Case.id)).limit(page_size + 1))]
-    if len(ids) <= page_size:
-        return ids
-    return [saved_id(i) for i in session.exec(query.order_by(col(Case.sla_due_at).desc(), col(Case.id).desc())
-                                                  .limit(PINNED_MAX))]
-
-
-def _count(session: Session, statuses: Sequence[str], *conditions: Any) -> int:
-    return session.exec(select(func.count()).select_from(Case)
-                        .where(col(Case.status).in_(list(statuses)), *conditions)).one()
-
-
-def queue_page(session: Session, *, page: int = 1, page_size: int = 50, include_closed: bool = False,
-               only_flagged: bool = False, visible: Any = None) -> QueuePage:
-    """One page of the queue. The first page holds every unclaimed genuine emergency, however
-    many (see `_pinned_ids`), and is filled up to `page_size` with the most urgent of the
-    rest; later pages continue the rest in queue order. A page past the end shows the last.
-
-    `only_flagged`: just the cases flagged "kemungkinan spam" (for reviewing them in bulk).
-    `visible`: the cases the reader may see (storage.access.visible_condition); None: all.
-    """
-    statuses = STATUSES if include_closed else OPEN_STATUSES
-    conditions = (col(Case.suspected_spam) == true(),) if only_flagged else ()
-    if visible is not None:
-        conditions = (*conditions, visible)
-    total = _count(session, statuses, *conditions)
-    pinned = [] if only_flagged else _pinned_ids(session, page_size, *conditions)
-    first_fill = max(0, page_size - len(pinned))
-    pages = 1 + -(-max(0, total - len(pinned) - first_fill) // page_size)
-    page = min(max(1, page), pages)
-    offset, size = (0, first_fill) if page == 1 else (first_fill + (page - 2) * page_size, page_size)
-    skip = set(pinned)
-    # the pinned rows also rank among the rest: read past them, then leave them out
-    ranked = _ranked_ids(session, statuses, offset + size + len(skip), *conditions) if size else []
-    rest = [i for i in ranked if i not in skip]
-    ids = (pinned if page == 1 else []) + rest[offset:offset + size]
-    flagged = _count(session, OPEN_STATUSES, col(Case.suspected_spam) == true())
-    return QueuePage(cases=_load(session, ids), page=page, pages=pages, page_size=page_size, total=total,
-                     pinned=len(pinned), flagged_open=flagged)
-
-
 def officers_by_id(session: Session, ids: Sequence[int | None]) -> dict[int, Officer]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
     return {saved_id(o.id): o for o in session.exec(select(Officer).where(col(Officer.id).in_(wanted)))}
-
-
-def transcript(session: Session, *, case_id: int) -> list[MessageLog]:
-    """The whole conversation of the case's contact, oldest first (the latest TRANSCRIPT_LIMIT messages)."""
-    case = get_case(session, case_id=case_id)
-    rows = session.exec(select(MessageLog).where(MessageLog.conversation_id == case.conversation_id)
-                        .order_by(col(MessageLog.id).desc()).limit(TRANSCRIPT_LIMIT))
-    return list(reversed(list(rows)))
-
-
-def events(session: Session, *, case_id: int) -> list[CaseEvent]:
-    return list(session.exec(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(col(CaseEvent.id))))
-
-
-def evidence(session: Session, *, case_id: int) -> list[Evidence]:
-    return list(session.exec(select(Evidence).where(Evidence.case_id == case_id).order_by(col(Evidence.id))))
-
-
-def undelivered(session: Session, *, case_id: int) -> list[Outbox]:
-    """Messages to the case's contact that have not reached the person: given up on, or held by
-    WhatsApp's closed 24-hour window until the person writes again (an officer must see both)."""
-    case = get_case(session, case_id=case_id)
-    return list(session.exec(select(Outbox).where(Outbox.contact_id == case.contact_id,
-                                                  col(Outbox.status).in_(("undelivered", "held")))
-                             .order_by(col(Outbox.id))))
-
-
-def record_view(session: Session, *, case_id: int, officer: Officer) -> None:
-    """Every opening of a case page is in its audit trail (DESIGN.md, decision 9)."""
-    case = get_case(session, case_id=case_id)
-    _event(session, case, "viewed", _active(officer).username)
-
-
-def detail(session: Session, *, case_id: int, officer: Officer) -> CaseDetail:
-    """The case page's data; records the `viewed` event."""
-    record_view(session, case_id=case_id, officer=officer)
-    session.flush()
-    case = get_case(session, case_id=case_id)
-    contact = session.get(Contact, case.contact_id)
-    assert contact is not None
-    messages = transcript(session, case_id=case_id)
-    out_ids = [m.id for m in messages if m.direction == "out"]
-    delivery: dict[int, Outbox] = {}
-    if out_ids:
-        for row in session.exec(select(Outbox).where(col(Outbox.message_log_id).in_(out_ids))):
-            if row.message_log_id is not None:  # always: the query matched on it
-                delivery[row.message_log_id] = row
-    trail = events(session, case_id=case_id)
-    return CaseDetail(case=case, contact=contact,
-                      assignee=session.get(Officer, case.assignee_id) if case.assignee_id else None,
-                      transcript=messages, delivery=delivery, undelivered=undelivered(session, case_id=case_id),
-                      evidence=evidence(session, case_id=case_id), events=trail,
-                      notes=[e for e in trail if e.kind == "note"],
-                      related=list(session.exec(select(Case).where(Case.contact_id == case.contact_id, Case.id != case.id)
-                                                .order_by(col(Case.id).desc()).limit(20))))
 
 
 # --- officer actions -----------------------------------------------------------------------------
@@ -502,123 +332,7 @@ def close(session: Session, *, case_id: int, officer: Officer, note: str = "") -
     return case
 
 
-# --- spam: flagged by the web chat's flood limits, closed in bulk by supervisors ------------------
-
-MAX_BULK = 500  # cases in one bulk action (a few pages of the queue)
-
-
-def flag_suspected_spam(session: Session, *, number: str, reason: str) -> Case | None:
-    """Flag the case "kemungkinan spam" (opened over a flood limit) with an audit event; None if gone."""
-    case = session.exec(select(Case).where(Case.number == number)).first()
-    if case is None or case.suspected_spam:
-        return case
-    case.suspected_spam = True
-    _event(session, case, "flagged_spam", "bot", reason)
-    session.flush()
-    return case
-
-
-def _supervisor(officer: Officer) -> Officer:
-    _active(officer)
-    if not _is_supervisor(officer):
-        raise CaseForbidden("Hanya supervisor atau admin yang boleh menutup kasus sebagai spam.")
-    return officer
-
-
-def _bulk(session: Session, case_ids: Sequence[int]) -> list[Case]:
-    ids = sorted(set(case_ids))
-    if len(ids) > MAX_BULK:
-        raise CaseError(f"Paling banyak {MAX_BULK} kasus sekaligus.")
-    return list(session.exec(select(Case).where(col(Case.id).in_(ids)).order_by(col(Case.id)))) if ids else []
-
-
-def close_as_spam(session: Session, *, case_ids: Sequence[int], officer: Officer) -> list[Case]:
-    """A supervisor closes these open cases as spam, one audit event each; the others are left alone.
-
-    The status each had is kept (`spam_closed_from`), so `reopen_spam` can undo it.
-    """
-    _supervisor(officer)
-    closed = []
-    for case in _bulk(session, case_ids):
-        if case.status not in OPEN_STATUSES:
-            continue
-        case.spam_closed_from, case.status = case.status, "closed"
-        case.resolved_at = utcnow()
-        _event(session, case, "closed_as_spam", officer.username, f"{case.spam_closed_from} → closed")
-        closed.append(case)
-    session.flush()
-    return closed
-
-
-def reopen_spam(session: Session, *, case_ids: Sequence[int], officer: Officer) -> list[Case]:
-    """Undo `close_as_spam`: each case gets back the status it had, one audit event each.
-
-    A supervisor who reopens it has looked at it, so the "kemungkinan spam" flag goes too
-    and the case counts as genuine again (an unclaimed emergency is back on the first page).
-    Cases not closed as spam are left alone.
-    """
-    _supervisor(officer)
-    reopened = []
-    for case in _bulk(session, case_ids):
-        if case.status != "closed" or case.spam_closed_from is None:
-            continue
-        case.status, case.spam_closed_from = case.spam_closed_from, None
-        case.resolved_at, case.suspected_spam = None, False
-        _event(session, case, "reopened", officer.username, f"closed → {case.status}: bukan spam")
-        reopened.append(case)
-    session.flush()
-    return reopened
-
-
-# --- SLA and summaries ---------------------------------------------------------------------------
-
-
-def overdue_unclaimed(session: Session, *, now: dt.datetime, limit: int = 500) -> list[Case]:
-    """Unclaimed cases past their SLA that still owe a reminder or an escalation.
-
-    Not the cases flagged "kemungkinan spam": the console's warning already tells the
-    supervisors about them, once, instead of a reminder per case of a flood.
-    """
-    now = _now(now)
-    stmt = (select(Case).where(Case.status == "new", col(Case.assignee_id).is_(None), Case.sla_due_at <= now,
-                               col(Case.suspected_spam) == false(),
-                               col(Case.sla_reminded_at).is_(None) | col(Case.escalated_at).is_(None))
-            .order_by(col(Case.priority_rank), col(Case.sla_due_at)).limit(limit))
-    return list(session.exec(stmt))
-
-
-def escalation_due_at(case: Case) -> dt.datetime:
-    """An emergency goes to the supervisors when its SLA passes; other cases at twice their SLA."""
-    if case.emergency or case.priority == "emergency":
-        return case.sla_due_at
-    return case.sla_due_at + max(case.sla_due_at - case.created_at, dt.timedelta(0))
-
-
-def _mark_once(session: Session, *, case_id: int, column: Any, kind: str, detail: str,
-               now: dt.datetime | None) -> bool:
-    # a conditional UPDATE, not read-then-write: two schedulers (or two runs) cannot both win
-    stamp = _now(now)
-    result = session.exec(update(Case).where(col(Case.id) == case_id, column.is_(None))
-                             .values({column.key: stamp}))
-    if result.rowcount != 1:
-        return False
-    case = get_case(session, case_id=case_id)
-    session.refresh(case)
-    _event(session, case, kind, "bot", detail, now=stamp)
-    session.flush()
-    return True
-
-
-def mark_sla_reminded(session: Session, *, case_id: int, now: dt.datetime | None = None) -> bool:
-    """Record the SLA reminder; True only the first time for this case."""
-    return _mark_once(session, case_id=case_id, column=col(Case.sla_reminded_at), kind="sla_reminder",
-                      detail="belum diambil petugas setelah batas SLA", now=now)
-
-
-def mark_escalated(session: Session, *, case_id: int, now: dt.datetime | None = None) -> bool:
-    """Record the escalation to supervisors; True only the first time for this case."""
-    return _mark_once(session, case_id=case_id, column=col(Case.escalated_at), kind="escalated_to_supervisor",
-                      detail="diteruskan ke supervisor", now=now)
+# --- summaries -----------------------------------------------------------------------------------
 
 
 def open_case_counts(session: Session) -> dict[str, int]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlmodel import Session, col, select
 
 from storage.models import Officer
+from storage.staff_sessions import end_sessions_of
+
+log = logging.getLogger(__name__)
 
 ROLES = ("officer", "supervisor", "admin")
 
@@ -40,6 +45,17 @@ def set_active(session: Session, *, username: str, active: bool) -> Officer:
     if officer is None:
         raise OfficerError(f"no officer {username!r}")
     officer.active = active
+    return officer
+
+
+def set_password(session: Session, *, officer_id: int, password_hash: str) -> Officer:
+    """A new password hash for an account; every session of it ends."""
+    officer = session.get(Officer, officer_id)
+    if officer is None:
+        raise OfficerError("no such officer")
+    officer.password_hash = password_hash
+    end_sessions_of(session, officer_id=officer_id)
+    log.info("console password changed for officer id %s; their sessions ended", officer_id)
     return officer
 
 

@@ -84,6 +84,19 @@ def finish_failed(session: Session, *, message_id: int, claimed_at: dt.datetime 
     return row
 
 
+def tries(session: Session, *, message_id: int) -> int:
+    """How many tries the row has had (0 when it is gone)."""
+    row = session.get(Outbox, message_id)
+    return row.tries if row is not None else 0
+
+
+def recent_buttons(session: Session, *, contact_id: int, limit: int) -> list[list[dict[str, str]]]:
+    """The buttons of the contact's last `limit` rows, newest first (a Telegram button press is matched to them)."""
+    rows = session.exec(select(Outbox.buttons).where(Outbox.contact_id == contact_id)
+                        .order_by(col(Outbox.id).desc()).limit(limit))
+    return [list(buttons or ()) for buttons in rows]
+
+
 def mark_status(session: Session, *, external_id: str, status: str, error: str = "") -> bool:
     """A channel's delivery report: move the status forward only; a failure is kept with its reason.
 

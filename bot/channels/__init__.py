@@ -5,11 +5,18 @@ hands it to the engine (which dedupes and writes replies to the outbox in one tr
 sends outbox rows with a `bot.outbox.Sender`. `wiring.install(app)` switches on the channels
 whose secrets are set.
 
-    whatsapp.py    signed Twilio webhooks, the REST sender, the 24-hour window
-    telegram.py    PTB Application as transport only, webhook route, the Telegram sender
-    staff_desk.py  one forum topic per case in the staff supergroup; officers answer there
-    media.py       evidence downloads (Twilio media URLs, Telegram file ids) into data/evidence
-    wiring.py      which channels run, the webhook routes, the lifespan that starts them
+    whatsapp.py           the Twilio webhook routes and the channel object
+    whatsapp_inbound.py   form body, signature check, the message a webhook carries
+    whatsapp_sender.py    the REST sender, the 24-hour window, replies held while it is closed
+    whatsapp_twilio.py    the Twilio client (local stand-in for tests) and media downloads
+    telegram.py           PTB Application as transport only, handlers, lifecycle, webhook route
+    telegram_messages.py  Telegram message/command to Inbound; our buttons as inline keyboards
+    telegram_sender.py    the Telegram sender and file fetcher
+    staff_desk.py         one forum topic per case in the staff supergroup; officers answer there
+    media.py              evidence downloads (Twilio media URLs, Telegram file ids) into data/evidence
+    wiring.py             which channels run, the webhook routes, the lifespan that starts them
+
+This module holds what the adapters share and imports none of them (no import circle).
 """
 
 from __future__ import annotations

@@ -24,16 +24,16 @@ import os
 import re
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import filetype
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
 
-from storage.models import Case, Contact, Evidence, utcnow
+from storage import evidence as evidence_rows
+from storage.db import read_session, unit_of_work
+from storage.evidence import PendingEvidence
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -167,28 +167,10 @@ class Fetcher(Protocol):
         """The file's bytes and its content type. Raise MediaError when it cannot or must not be fetched."""
 
 
-@dataclass(frozen=True)
-class PendingEvidence:
-    evidence_id: int
-    case_number: str
-    channel: str
-    ref: str
-    content_type: str
-
-
 def pending(db: Engine, *, refs: Sequence[str] | None = None, limit: int = 50) -> list[PendingEvidence]:
     """Evidence rows without a stored file: these refs, or (sweep) any from the last SWEEP_AGE."""
-    with Session(db) as s:
-        q = (select(Evidence.id, Case.number, Contact.channel, Evidence.ref,  # type: ignore[call-overload]  # >4 columns
-                    Evidence.content_type)
-             .join(Case, col(Case.id) == col(Evidence.case_id)).join(Contact, col(Contact.id) == col(Case.contact_id))
-             .where(col(Evidence.stored_path).is_(None)))
-        if refs is not None:
-            q = q.where(col(Evidence.ref).in_(list(refs)))
-        else:
-            q = q.where(col(Evidence.created_at) >= utcnow() - SWEEP_AGE)
-        rows = s.exec(q.order_by(col(Evidence.id)).limit(limit)).all()
-    return [PendingEvidence(*row) for row in rows]
+    with read_session(db) as s:
+        return evidence_rows.pending(s, refs=refs, since=utcnow() - SWEEP_AGE, limit=limit)
 
 
 def _write_private(folder: Path, name: str, data: bytes) -> Path:
@@ -207,12 +189,10 @@ def _write_private(folder: Path, name: str, data: bytes) -> Path:
 
 
 def _record(db: Engine, evidence_id: int, path: Path, content_type: str) -> bool:
-    with Session(db) as s:
+    with unit_of_work(db) as s:
         # conditional: a second fetch of the same row (sweep racing a webhook) does not overwrite
-        result = s.exec(update(Evidence).where(col(Evidence.id) == evidence_id, col(Evidence.stored_path).is_(None))
-                        .values(stored_path=str(path), content_type=content_type))
-        s.commit()
-        return bool(result.rowcount)
+        return evidence_rows.record_stored(s, evidence_id=evidence_id, stored_path=str(path),
+                                           content_type=content_type)
 
 
 class EvidenceStore:

@@ -4,7 +4,8 @@ No ConversationHandler and no PTB persistence: the conversation lives in our dat
 (DESIGN.md decision 1). Handlers turn a private-chat message, a command or a button press into
 an `Inbound` and store it in the inbox (bot.inbox; the key is chat + message id, or the
 callback query id, so a repeated update is dropped); the inbox processor runs the engine, and
-the outbox dispatcher's `TelegramSender` sends the replies as texts with inline keyboards.
+the outbox dispatcher's `TelegramSender` (telegram_sender.py) sends the replies as texts with
+inline keyboards. What a message, a command or a button becomes is in telegram_messages.py.
 
 Two modes (config `telegram.mode`): polling (PTB's Updater; needs only the token) and webhook
 (POST /webhooks/telegram, checked against TELEGRAM_WEBHOOK_SECRET in constant time). In webhook
@@ -18,30 +19,18 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import datetime as dt
-import hashlib
 import hmac
 import json
 import logging
 import traceback
-import warnings
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, col, select
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import (
-    BadRequest,
-    ChatMigrated,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -52,11 +41,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.channels import BadWebhook, media_type, read_limited, split_text
-from bot.channels.media import MediaError
-from bot.outbox import OutMessage, SendError
-from flows.messages import Inbound, MediaRef
-from storage.models import Contact, Outbox
+from bot.channels import BadWebhook, media_type, read_limited
+from bot.channels.telegram_messages import (
+    COMMANDS,
+    command_text,
+    inbound_from_message,
+    resolve_callback,
+)
+from bot.channels.telegram_sender import TelegramMedia, TelegramSender
+from flows.messages import Inbound
 
 if TYPE_CHECKING:
     from bot.channels.staff_desk import StaffDesk
@@ -65,16 +58,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT = 4096  # telegram.constants.MessageLimit.MAX_TEXT_LENGTH
-MAX_CALLBACK_BYTES = 64
-HASHED = "#h:"  # callback data standing for a longer payload (see callback_data)
 MAX_UPDATE_BYTES = 128 * 1024
 RATE_LIMIT_RETRIES = 2
 ALLOWED_UPDATES = ["message", "callback_query"]
 START_TIMEOUT = 15.0
-# command -> the text the flows understand (a payload such as "menu:report" is only read as
-# a button when it was offered in the previous turn, so plain words are used)
-COMMANDS = {"start": "menu", "menu": "menu", "lapor": "lapor", "cek": "cek", "status": "status laporan"}
 
 Deliver = Callable[[Inbound], Awaitable[object]]  # stores the message for the engine (bot.inbox)
 _failures: contextvars.ContextVar[list[BaseException] | None] = contextvars.ContextVar("tg_failures", default=None)
@@ -85,154 +72,6 @@ def describe(exc: BaseException) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
     return f"{type(exc).__name__}{where}"
-
-
-# --- buttons ------------------------------------------------------------------------------------------------
-
-
-def callback_data(payload: str) -> str:
-    """Telegram allows 64 bytes of callback data; a longer payload is sent as its hash and looked up on return."""
-    if len(payload.encode("utf-8")) <= MAX_CALLBACK_BYTES and not payload.startswith(HASHED):
-        return payload
-    return HASHED + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:40]
-
-
-def resolve_callback(db: Engine, chat_id: int, data: str, recent: int = 50) -> str | None:
-    """The payload a button press stands for. Hashed ones are found among the buttons we sent this chat
-    (the outbox), so no mapping lives in process memory."""
-    if not data.startswith(HASHED):
-        return data
-    with Session(db) as s:
-        contact_id = s.exec(select(Contact.id).where(Contact.urn == f"telegram:{chat_id}")).first()
-        if contact_id is None:
-            return None
-        rows = s.exec(select(Outbox.buttons).where(Outbox.contact_id == contact_id)
-                      .order_by(col(Outbox.id).desc()).limit(recent))
-        for buttons in rows:
-            for b in buttons or ():
-                if callback_data(b.get("payload", "")) == data:
-                    return b["payload"]
-    return None
-
-
-def keyboard(buttons: Sequence[dict[str, str]]) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    # one button per row: labels are sentences in Indonesian and must stay readable on a phone
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b["label"][:64] or "…", callback_data=callback_data(b["payload"]))]
-                                 for b in buttons])
-
-
-# --- inbound ------------------------------------------------------------------------------------------------
-
-
-def inbound_from_message(msg: Message, text: str | None = None) -> Inbound:
-    chat = msg.chat
-    media: list[MediaRef] = []
-    if msg.photo:
-        media.append(MediaRef("photo", msg.photo[-1].file_id, "image/jpeg"))  # the largest size
-    if msg.document:
-        media.append(MediaRef("document", msg.document.file_id, msg.document.mime_type or ""))
-    if msg.voice:
-        media.append(MediaRef("voice", msg.voice.file_id, msg.voice.mime_type or "audio/ogg"))
-    if msg.audio:
-        media.append(MediaRef("other", msg.audio.file_id, msg.audio.mime_type or "audio/mpeg"))
-    if msg.video:
-        media.append(MediaRef("other", msg.video.file_id, msg.video.mime_type or "video/mp4"))
-    body = text if text is not None else (msg.text or msg.caption or "")
-    name = msg.from_user.full_name if msg.from_user else ""
-    return Inbound("telegram", str(chat.id), f"{chat.id}:{msg.message_id}", body, tuple(media),
-                   received_at=dt.datetime.now(dt.UTC), display_name=name[:200])
-
-
-def command_text(msg: Message, args: Sequence[str]) -> str:
-    command = (msg.text or "/").split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
-    rest = " ".join(args).strip()
-    if rest and command == "lapor":
-        return rest  # "/lapor saya dikurung majikan" is read (and safety-checked) as the report itself
-    if rest and command == "cek":
-        return f"cek {rest}"
-    return COMMANDS.get(command, "menu")
-
-
-# --- outbound -----------------------------------------------------------------------------------------------
-
-
-def retry_after_seconds(exc: RetryAfter) -> float:
-    value = getattr(exc, "_retry_after", None)  # PTB 22 keeps a timedelta; the public property warns
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        raw = exc.retry_after
-    return raw.total_seconds() if isinstance(raw, dt.timedelta) else float(raw)
-
-
-def send_error(exc: TelegramError) -> SendError:
-    """429 waits as told; a blocked bot or a refused message is final; network trouble is retried."""
-    if isinstance(exc, RetryAfter):
-        return SendError("Telegram 429", retry_after=retry_after_seconds(exc))
-    if isinstance(exc, Forbidden):
-        return SendError("Telegram: bot diblokir atau tidak diizinkan di chat ini", permanent=True)
-    if isinstance(exc, ChatMigrated):
-        return SendError("Telegram: grup pindah ke supergroup baru", permanent=True)
-    if isinstance(exc, BadRequest):  # before NetworkError: BadRequest is a subclass of it
-        return SendError(f"Telegram menolak pesan: {exc.message[:200]}", permanent=True)
-    if isinstance(exc, InvalidToken):
-        log.warning("Telegram rejected the bot token; will retry")
-        return SendError("Telegram menolak token bot")
-    return SendError(f"Telegram: {type(exc).__name__}")
-
-
-class TelegramSender:
-    """bot.outbox.Sender for Telegram: text parts of at most 4 096 characters, buttons under the last one."""
-
-    channel = "telegram"
-
-    def __init__(self, channel: TelegramChannel) -> None:
-        self._channel = channel
-
-    async def send(self, message: OutMessage) -> str:
-        if not self._channel.ready:
-            raise SendError("Telegram belum tersambung")
-        try:
-            chat_id = int(message.address)
-        except ValueError:
-            raise SendError("alamat Telegram tidak valid", permanent=True) from None
-        parts = split_text(message.text, MAX_TEXT)
-        markup = keyboard(message.buttons)
-        message_id = ""
-        for i, part in enumerate(parts):
-            last = i == len(parts) - 1
-            try:
-                sent = await self._channel.app.bot.send_message(chat_id=chat_id, text=part or "…",
-                                                                reply_markup=markup if last else None)
-            except TelegramError as exc:
-                error = send_error(exc)
-                if i > 0:
-                    error.after_parts("\n\n".join(parts[i:]), message.buttons)
-                raise error from None
-            message_id = str(sent.message_id)
-        return message_id
-
-
-class TelegramMedia:
-    """media.Fetcher for Telegram file ids (getFile, then the file download)."""
-
-    def __init__(self, channel: TelegramChannel) -> None:
-        self._channel = channel
-
-    async def fetch(self, ref: str, content_type: str, max_bytes: int) -> tuple[bytes, str]:
-        if not self._channel.ready:
-            raise MediaError("Telegram not connected yet")
-        try:
-            file = await self._channel.app.bot.get_file(ref)
-            if file.file_size is not None and file.file_size > max_bytes:
-                raise MediaError("file larger than the limit")
-            data = await file.download_as_bytearray()
-        except TelegramError as exc:
-            raise MediaError(f"Telegram file download failed: {type(exc).__name__}") from None
-        return bytes(data), content_type
 
 
 # --- the channel --------------------------------------------------------------------------------------------

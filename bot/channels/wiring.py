@@ -33,6 +33,7 @@ from fastapi import FastAPI
 
 from bot.channels import telegram as telegram_channel
 from bot.channels import whatsapp as whatsapp_channel
+from bot.channels import whatsapp_sender
 from bot.channels.media import EvidenceStore, Fetcher
 from bot.channels.staff_desk import StaffDesk
 from bot.inbox import InboxProcessor
@@ -120,9 +121,9 @@ class Runtime:
     async def after_delivery(self, inbound: Inbound, handled: Handled) -> None:
         """The inbox processor handled a stored delivery."""
         await self.after_inbound(inbound, handled)
-        if inbound.channel == "whatsapp" and whatsapp_channel.window_was_closed(handled.previous_inbound_at):
+        if inbound.channel == "whatsapp" and whatsapp_sender.window_was_closed(handled.previous_inbound_at):
             # the person wrote, so the 24-hour window is open again: send what waited for it
-            await asyncio.to_thread(whatsapp_channel.release_held, self.service.db, urn=inbound.urn)
+            await asyncio.to_thread(whatsapp_sender.release_held, self.service.db, urn=inbound.urn)
             self.poke()
 
     async def after_inbound(self, inbound: Inbound, handled: Handled) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from storage import cases, repo
+from storage import case_detail, cases, repo
 from storage.db import unit_of_work
 from storage.models import Case, Officer
 
@@ -42,4 +42,4 @@ def claim_as(service: Any, case_id: int | None, username: str) -> None:
 def events_of(service: Any, case_id: int | None) -> list[tuple[str, str]]:
     assert case_id is not None
     with unit_of_work(service.db) as s:
-        return [(e.kind, e.actor) for e in cases.events(s, case_id=case_id)]
+        return [(e.kind, e.actor) for e in case_detail.events(s, case_id=case_id)]

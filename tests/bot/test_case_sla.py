@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot import scheduler
 from bot.app import create_app
 from bot.service import build_service
-from storage import case_sla, cases, officers, repo
+from storage import case_detail, case_sla, cases, officers, repo
 from storage.db import unit_of_work
 from storage.models import Case, Contact, Officer, utcnow
 from tests.bot.console_util import add_staff, login
@@ -51,7 +51,7 @@ def load(service, case_id: int) -> Case:
 
 def trail(service, case_id: int) -> list[tuple[str, str, str]]:
     with unit_of_work(service.db) as s:
-        return [(e.kind, e.actor, e.detail) for e in cases.events(s, case_id=case_id)]
+        return [(e.kind, e.actor, e.detail) for e in case_detail.events(s, case_id=case_id)]
 
 
 @pytest.fixture
@@ -224,7 +224,7 @@ def test_the_change_feed_lists_queue_changes_after_an_id_and_not_views(service) 
     with unit_of_work(service.db) as s:
         start = case_sla.latest_event_id(s)
     _, case_id, number = open_report(service)
-    act(service, cases.detail, case_id=case_id, officer=ani)  # a view: not a queue change
+    act(service, case_detail.detail, case_id=case_id, officer=ani)  # a view: not a queue change
     act(service, cases.claim, case_id=case_id, officer=ani)
     with unit_of_work(service.db) as s:
         feed = case_sla.alerts_after(s, after_id=start)

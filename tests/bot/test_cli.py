@@ -195,7 +195,7 @@ def test_officers_add_link_and_list(monkeypatch, capsys, settings, service) -> N
     assert code == 0
     code, out, _ = run(monkeypatch, capsys, settings, ["officers", "link", "siti", "424242"])
     assert code == 0
-    from bot.channels.staff_desk import officer_for_telegram
+    from bot.channels.staff_desk_commands import officer_for_telegram
 
     assert officer_for_telegram(service.db, 424242) is not None
     code, _, err = run(monkeypatch, capsys, settings, ["officers", "link", "nobody", "1"])

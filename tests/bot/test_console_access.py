@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from bot.app import create_app
-from bot.settings import Secrets
-from storage import cases
+from bot.settings_secrets import Secrets
+from storage import case_queue, cases
 from storage.db import unit_of_work
 from storage.models import StaffSession
 from tests.bot.console_util import LOCKED_IN, add_staff, csrf_of, first_case, login, web_report
@@ -24,7 +24,7 @@ def client(settings, service):
 def case_id(client) -> int:
     web_report(client)
     with unit_of_work(client.app.state.service.db) as s:
-        return cases.queue(s)[0].id
+        return case_queue.queue(s)[0].id
 
 
 def case_status(client, case_id: int) -> tuple[str, int | None]:

@@ -22,9 +22,9 @@ from bot.app import create_app
 from bot.channels import media
 from bot.channels.media import EvidenceStore, MediaError
 from bot.console_evidence import EVENT_KIND
-from bot.settings import MediaSettings
+from bot.settings_sections import MediaSettings
 from flows.messages import MediaRef
-from storage import cases
+from storage import case_detail, case_queue
 from storage.db import unit_of_work
 from storage.models import CaseEvent, Evidence
 from tests.bot.console_util import LOCKED_IN, add_staff, login
@@ -209,7 +209,7 @@ def url(e: Evidence, download: bool = False) -> str:
 
 def views(service, case_id: int) -> list[CaseEvent]:
     with unit_of_work(service.db) as s:
-        return [e for e in cases.events(s, case_id=case_id) if e.kind == EVENT_KIND]
+        return [e for e in case_detail.events(s, case_id=case_id) if e.kind == EVENT_KIND]
 
 
 def assert_safe_headers(r) -> None:  # type: ignore[no-untyped-def]
@@ -337,7 +337,7 @@ def test_evidence_is_found_only_under_its_own_case(stored, client, officer, serv
     other = Chat(service)
     other.say(LOCKED_IN)
     with unit_of_work(service.db) as s:
-        ids = [c.id for c in cases.queue(s)]
+        ids = [c.id for c in case_queue.queue(s)]
     photo = stored["tg-photo"]
     other_case = next(i for i in ids if i != photo.case_id)
     claim_as(service, other_case, officer)

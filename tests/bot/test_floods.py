@@ -14,8 +14,9 @@ from pydantic import ValidationError
 from sqlmodel import col, select
 
 from bot.app import create_app
-from bot.settings import Settings, WebChatFloodLimits
-from bot.webchat import FloodGuard
+from bot.settings import Settings
+from bot.settings_sections import WebChatFloodLimits
+from bot.webchat_floods import FloodGuard
 from flows import phrases
 from storage.db import unit_of_work
 from storage.models import Case, CaseEvent

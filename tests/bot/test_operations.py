@@ -17,7 +17,8 @@ from bot import server
 from bot.app import create_app
 from bot.cli import main
 from bot.passwords import password_problem, verify_password
-from bot.settings import ConfigError, Secrets, load_settings
+from bot.settings import ConfigError, load_settings
+from bot.settings_secrets import Secrets
 from storage import officers
 from storage.db import unit_of_work
 from tests.bot.console_util import add_staff, csrf_of, login

@@ -14,10 +14,11 @@ import httpx
 import pytest
 import uvicorn
 
-from bot import auth, passwords
+from bot import auth_limits, passwords
 from bot.app import create_app
 from bot.server import uvicorn_options
-from bot.settings import ConfigError, WebSettings, load_settings
+from bot.settings import ConfigError, load_settings
+from bot.settings_sections import WebSettings
 from tests.bot.console_util import add_staff, csrf_of
 from tests.conftest import ROOT
 
@@ -123,7 +124,7 @@ def test_200_guesses_at_one_account_from_200_addresses_check_at_most_the_account
         def time() -> float:
             return 1_800_000_000.0
 
-    monkeypatch.setattr(auth, "time", Frozen)
+    monkeypatch.setattr(auth_limits, "time", Frozen)
     add_staff(service, "admin", role="admin")
     proxy = Proxy(served(settings, service))
     limit = settings.console.login.free_failures_per_account

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from bot import scheduler
 from bot.app import create_app
-from storage import cases, officers, repo
+from storage import case_detail, cases, officers, repo
 from storage.db import unit_of_work
 from storage.models import Contact, utcnow
 from tests.conftest import Chat
@@ -31,7 +31,7 @@ def open_report(service, text: str) -> tuple[int, str]:
 
 def trail(service, case_id: int) -> list[str]:
     with unit_of_work(service.db) as s:
-        return [e.kind for e in cases.events(s, case_id=case_id)]
+        return [e.kind for e in case_detail.events(s, case_id=case_id)]
 
 
 @pytest.fixture

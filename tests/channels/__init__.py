@@ -21,14 +21,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from twilio.request_validator import RequestValidator
 
-from bot.settings import (
-    MediaSettings,
-    OutboxSettings,
-    Secrets,
-    Settings,
-    TelegramSettings,
-    WhatsAppSettings,
-)
+from bot.settings import Settings
+from bot.settings_secrets import Secrets
+from bot.settings_sections import MediaSettings, OutboxSettings, TelegramSettings, WhatsAppSettings
 from tests.channels.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 
 PUBLIC_URL = "https://helpdesk.example.org"

@@ -3,8 +3,9 @@ its topic; an officer's escalation is posted in the case's thread for the superv
 
 from __future__ import annotations
 
-from bot.channels import staff_desk
+from bot.channels import staff_desk_texts
 from storage.models import CaseEvent
+from storage.staff_threads import TOPIC_REOPENED
 from tests.bot.console_util import add_staff, login
 from tests.channels import rows, wait_until
 from tests.channels.test_staff_desk import (  # noqa: F401  (fixtures)
@@ -41,7 +42,7 @@ def test_a_case_reopened_in_the_console_reopens_its_topic(events_only, client, f
                     follow_redirects=False)
     assert r.status_code == 303
     # only the timed sweep is off (events_only): the reopening itself told the desk
-    wait_until(lambda: marks(service, case.id)[-1:] == [staff_desk.TOPIC_REOPENED], what="topic reopened")
+    wait_until(lambda: marks(service, case.id)[-1:] == [TOPIC_REOPENED], what="topic reopened")
     assert fake.topics[thread] == {"name": f"🆘 {case.number} · {case.category}", "closed": False}
     assert staff_texts(fake).count(f"🔄 Kasus {case.number} dibuka kembali.") == 1
 
@@ -59,7 +60,7 @@ def test_an_escalation_from_the_console_is_posted_in_the_case_thread(events_only
     r = client.post(f"/console/cases/{case.id}/escalate",
                     data={"csrf_token": token, "reason": "pelapor minta dijemput malam ini"}, follow_redirects=False)
     assert r.status_code == 303
-    notice = staff_desk.NOTICES["escalated_by_officer"].format(number=case.number)
+    notice = staff_desk_texts.NOTICES["escalated_by_officer"].format(number=case.number)
     wait_until(lambda: [c for c in fake.of("sendMessage", chat_id=STAFF, message_thread_id=thread)
                         if c.params["text"] == notice], what="escalation in the thread")
     trail = [(e.kind, e.actor, e.detail) for e in rows(service, CaseEvent, CaseEvent.case_id == case.id)]

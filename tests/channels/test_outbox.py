@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot import outbox
-from bot.channels import split_text, telegram, whatsapp
+from bot.channels import split_text, telegram, whatsapp_sender, whatsapp_twilio
 from bot.outbox import Dispatcher, OutMessage, SendError, Sent, mark_status
 from flows.messages import Inbound
 from storage.models import Contact, Outbox, utcnow
@@ -48,9 +48,9 @@ def contact(service: Any, channel: str, address: str) -> int:
 
 
 def wa_sender(service: Any, fake: FakeTwilio, token: str = AUTH_TOKEN, api_url: str | None = None,
-              template: str | None = None) -> whatsapp.WhatsAppSender:
-    client = whatsapp.make_client(ACCOUNT_SID, token, api_url or fake.url)
-    return whatsapp.WhatsAppSender(service.db, client, WA_FROM, status_callback=None, template_sid=template,
+              template: str | None = None) -> whatsapp_sender.WhatsAppSender:
+    client = whatsapp_twilio.make_client(ACCOUNT_SID, token, api_url or fake.url)
+    return whatsapp_sender.WhatsAppSender(service.db, client, WA_FROM, status_callback=None, template_sid=template,
                                    template_variables={})
 
 
@@ -196,9 +196,9 @@ def test_a_send_cut_off_by_a_dead_process_is_completed_not_repeated(service, twi
     """The process died after Twilio accepted 0, 1 or 2 of the reply's 2 parts, before it wrote the
     result: the next claim asks Twilio and sends only the missing parts."""
     address = "+6281234567809"
-    cid = contact(service, "whatsapp", address)
+    contact(service, "whatsapp", address)
     long_text = " ".join(f"kata{i}" for i in range(400))  # over 1 600 characters: two parts
-    parts = split_text(long_text, whatsapp.MAX_BODY_CHARS)
+    parts = split_text(long_text, whatsapp_sender.MAX_BODY_CHARS)
     assert len(parts) == 2
     with Session(service.db) as s:
         row = s.exec(select(Outbox)).one()
@@ -222,7 +222,7 @@ def test_a_send_cut_off_by_a_dead_process_is_completed_not_repeated(service, twi
     assert twilio_fake.attempts - before == 2 - reached_twilio
     row = rows(service, Outbox)[0]
     assert row.status == "sent" and row.external_id == twilio_fake.messages[-1]["Sid"]
-    assert (row.last_error == whatsapp.NOTE_FOUND) is (reached_twilio == 2)
+    assert (row.last_error == whatsapp_sender.NOTE_FOUND) is (reached_twilio == 2)
 
 
 def test_a_retry_after_delays_the_next_attempt(service, telegram_fake, monkeypatch) -> None:
@@ -314,7 +314,7 @@ def test_the_app_runs_without_any_channel(settings, service) -> None:
 ])
 def test_telegram_auto_mode(settings, env, expected) -> None:
     from bot.channels import wiring
-    from bot.settings import Secrets
+    from bot.settings_secrets import Secrets
 
     s = settings.model_copy(update={"secrets": Secrets.from_env(env)})
     assert wiring.plan(s).telegram == expected
@@ -322,7 +322,8 @@ def test_telegram_auto_mode(settings, env, expected) -> None:
 
 def test_webhook_mode_without_its_secrets_is_off(settings) -> None:
     from bot.channels import wiring
-    from bot.settings import Secrets, TelegramSettings
+    from bot.settings_secrets import Secrets
+    from bot.settings_sections import TelegramSettings
 
     s = settings.model_copy(update={"secrets": Secrets.from_env({"TELEGRAM_BOT_TOKEN": "1:a"}),
                                     "telegram": TelegramSettings(mode="webhook", staff_chat_id=-100)})

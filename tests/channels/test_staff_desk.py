@@ -13,8 +13,9 @@ import random
 import pytest
 from sqlmodel import select
 
-from bot.channels import staff_desk
-from storage import cases, officers
+from bot.channels import staff_desk_texts
+from bot.workers import staff_desk_sweep
+from storage import cases, officers, staff_threads
 from storage.db import unit_of_work
 from storage.models import Case, CaseEvent, MessageLog, Officer, Outbox
 from tests.bot.console_util import add_staff, login
@@ -33,13 +34,13 @@ DOCUMENT = {"file_id": "doc-1", "file_unique_id": "d", "file_name": "kontrak.pdf
 @pytest.fixture(autouse=True)
 def quick_sweeps(monkeypatch: pytest.MonkeyPatch) -> None:
     # a case finished in the console is seen by the sweep only: sweep often rather than every 30 s
-    monkeypatch.setattr(staff_desk, "SWEEP_SECONDS", 0.05)
+    monkeypatch.setattr(staff_desk_sweep, "SWEEP_SECONDS", 0.05)
 
 
 @pytest.fixture
 def events_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Before `client`: the timed sweep never comes in a test, so what happens was set off by an event."""
-    monkeypatch.setattr(staff_desk, "SWEEP_SECONDS", 3600.0)
+    monkeypatch.setattr(staff_desk_sweep, "SWEEP_SECONDS", 3600.0)
 
 
 @pytest.fixture
@@ -81,7 +82,7 @@ def staff_texts(fake: FakeTelegram) -> list[str]:
 
 def sweep_once_more(client) -> int:
     """One more sweep, run in the app's event loop; how many topics it changed."""
-    return client.portal.call(client.app.state.channels.desk.update_topics)
+    return client.portal.call(client.app.state.channels.desk.sweep.update_topics)
 
 
 def reported_case(client, fake, service) -> tuple[int, Case, int]:
@@ -99,11 +100,11 @@ def reported_case(client, fake, service) -> tuple[int, Case, int]:
 def marks(service, case_id: int) -> list[str]:
     # in the order they happened: PostgreSQL returns rows without ORDER BY in any order
     return [e.kind for e in sorted(rows(service, CaseEvent, CaseEvent.case_id == case_id), key=lambda e: e.id)
-            if e.kind in (staff_desk.TOPIC_CLOSED, staff_desk.TOPIC_REOPENED)]
+            if e.kind in (staff_threads.TOPIC_CLOSED, staff_threads.TOPIC_REOPENED)]
 
 
 def topic_closed(service, case_id: int) -> bool:
-    return staff_desk.TOPIC_CLOSED in marks(service, case_id)
+    return staff_threads.TOPIC_CLOSED in marks(service, case_id)
 
 
 # --- topics follow the case --------------------------------------------------------------------------------
@@ -126,7 +127,7 @@ def test_selesai_leaves_one_note_a_ticked_name_and_a_closed_topic(events_only, c
     assert order == ["sendMessage", "editForumTopic", "closeForumTopic"]
     assert sweep_once_more(client) == 0
     assert staff_texts(fake).count(note) == 1 and len(fake.of("closeForumTopic")) == 1
-    assert marks(service, case.id) == [staff_desk.TOPIC_CLOSED]
+    assert marks(service, case.id) == [staff_threads.TOPIC_CLOSED]
 
 
 def test_a_case_closed_in_the_console_closes_its_topic(client, fake, service) -> None:
@@ -150,14 +151,14 @@ def test_a_case_open_again_gets_its_topic_reopened_and_closed_again_when_done(cl
     with unit_of_work(service.db) as s:  # reopened by whatever path: the desk follows the status
         row = s.get(Case, case.id)
         row.status = "claimed"
-    wait_until(lambda: marks(service, case.id)[-1:] == [staff_desk.TOPIC_REOPENED], what="topic reopened")
+    wait_until(lambda: marks(service, case.id)[-1:] == [staff_threads.TOPIC_REOPENED], what="topic reopened")
     assert fake.topics[thread] == {"name": f"🆘 {case.number} · {case.category}", "closed": False}
     assert staff_texts(fake).count(f"🔄 Kasus {case.number} dibuka kembali.") == 1
     with unit_of_work(service.db) as s:
         rina = s.exec(select(Officer).where(Officer.username == "rina")).one()
         cases.close(s, case_id=case.id, officer=rina)
-    wait_until(lambda: marks(service, case.id) == [staff_desk.TOPIC_CLOSED, staff_desk.TOPIC_REOPENED,
-                                                   staff_desk.TOPIC_CLOSED], what="closed again")
+    wait_until(lambda: marks(service, case.id) == [staff_threads.TOPIC_CLOSED, staff_threads.TOPIC_REOPENED,
+                                                   staff_threads.TOPIC_CLOSED], what="closed again")
     assert fake.topics[thread]["closed"] is True and fake.topics[thread]["name"].startswith("✅ ")
     assert sweep_once_more(client) == 0
 
@@ -229,7 +230,7 @@ def test_a_close_that_failed_is_retried_without_a_second_note(client, fake, serv
 def test_a_photo_with_a_caption_sends_the_caption_and_says_the_photo_stayed(client, fake, service) -> None:
     chat, _, thread = reported_case(client, fake, service)
     post(client, staff_message(thread, None, photo=PHOTO, caption="Ini alamat KJRI Johor Bahru."))
-    assert staff_texts(fake)[-1] == staff_desk.FILE_CAPTION_ONLY
+    assert staff_texts(fake)[-1] == staff_desk_texts.FILE_CAPTION_ONLY
     wait_until(lambda: "Ini alamat KJRI Johor Bahru." in
                [c.params["text"] for c in fake.of("sendMessage", chat_id=chat)], what="caption at the reporter")
     assert [m.author for m in rows(service, MessageLog, MessageLog.text == "Ini alamat KJRI Johor Bahru.")] == \
@@ -243,7 +244,7 @@ def test_a_file_without_words_is_not_dropped_silently(client, fake, service, att
     _, case, thread = reported_case(client, fake, service)
     before = [o.id for o in rows(service, Outbox)]
     post(client, staff_message(thread, None, **attachment))
-    assert staff_texts(fake)[-1] == staff_desk.FILE_NOT_SENT
+    assert staff_texts(fake)[-1] == staff_desk_texts.FILE_NOT_SENT
     # the handler has finished: nothing was queued for the reporter, and nothing claimed the case
     assert [o.id for o in rows(service, Outbox)] == before
     assert rows(service, Case, Case.id == case.id)[0].assignee_id is None

@@ -2,7 +2,7 @@
 
 from sqlmodel import select
 
-from bot.channels import staff_desk
+from bot.channels import staff_desk_commands
 from storage.db import unit_of_work
 from storage.models import Case, Outbox
 from tests.bot.console_util import add_staff
@@ -16,8 +16,8 @@ def test_a_redelivered_officer_message_is_relayed_once(service) -> None:
         case_id = s.exec(select(Case.id)).one()
         before = len(s.exec(select(Outbox)).all())
     key = "tgstaff:-1001:77"
-    assert staff_desk.reply(service.db, case_id, officer_id, "Kami segera membantu.", key) is True
-    assert staff_desk.reply(service.db, case_id, officer_id, "Kami segera membantu.", key) is False
+    assert staff_desk_commands.reply(service.db, case_id, officer_id, "Kami segera membantu.", key) is True
+    assert staff_desk_commands.reply(service.db, case_id, officer_id, "Kami segera membantu.", key) is False
     with unit_of_work(service.db) as s:
         texts = [o.text for o in s.exec(select(Outbox)).all()[before:]]
     assert texts == ["Kami segera membantu."]

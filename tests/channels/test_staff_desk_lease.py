@@ -22,6 +22,7 @@ from bot import scheduler
 from bot.app import create_app
 from bot.channels import staff_desk
 from bot.service import build_service
+from bot.workers import staff_desk_sweep
 from storage import privacy
 from storage.models import Case, SchedulerLease
 from tests.channels import TG_SECRET, channel_settings, rows, wait_until
@@ -42,7 +43,7 @@ class SlowTelegram(FakeTelegram):
 
 @pytest.fixture(autouse=True)
 def quick_sweeps(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(staff_desk, "SWEEP_SECONDS", 0.1)
+    monkeypatch.setattr(staff_desk_sweep, "SWEEP_SECONDS", 0.1)
 
 
 @pytest.fixture
@@ -77,9 +78,9 @@ class Workers:
         """Which worker holds the desk's lease (waiting until one does)."""
         def find() -> int | None:
             with Session(self.services[0].db) as s:
-                row = s.get(SchedulerLease, staff_desk.LEASE_NAME)
+                row = s.get(SchedulerLease, staff_desk_sweep.LEASE_NAME)
             for i in range(len(self.clients)):
-                if row is not None and row.holder == self.desk(i).holder and self.desk(i)._leading:
+                if row is not None and row.holder == self.desk(i).sweep.holder and self.desk(i).sweep._leading:
                     return i + 1  # 0 would read as "not yet"
             return None
         return wait_until(find, what="a desk holding the lease") - 1

@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.channels import split_text, telegram, wiring
+from bot.channels.telegram_messages import callback_data
 from storage import officers, repo
 from storage.db import unit_of_work
 from storage.models import (
@@ -399,11 +400,11 @@ def test_update_kinds_we_do_not_handle_are_acknowledged_and_ignored(client, serv
 
 
 def test_callback_data_mapping_is_stable_and_short() -> None:
-    assert telegram.callback_data("menu:faq") == "menu:faq"
+    assert callback_data("menu:faq") == "menu:faq"
     long = "x" * 65
-    assert telegram.callback_data(long) == telegram.callback_data(long)
-    assert len(telegram.callback_data(long).encode()) <= 64
-    assert telegram.callback_data("é" * 40) != "é" * 40  # 80 bytes in UTF-8
+    assert callback_data(long) == callback_data(long)
+    assert len(callback_data(long).encode()) <= 64
+    assert callback_data("é" * 40) != "é" * 40  # 80 bytes in UTF-8
 
 
 def test_the_bot_token_and_messages_stay_out_of_the_logs(client, fake, caplog) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlmodel import col, select
 
 from bot.app import create_app
-from bot.channels import split_text, whatsapp
+from bot.channels import BadWebhook, split_text, whatsapp_inbound, whatsapp_sender
 from storage.db import unit_of_work
 from storage.models import Case, Contact, Evidence, InboxItem, MessageLog, Outbox, utcnow
 from tests.channels import (
@@ -193,11 +193,11 @@ def test_the_query_string_is_part_of_the_signed_url(client, fake) -> None:
 # --- bad input: 4xx, never 500, nothing half-stored ---------------------------------------------------------
 
 
-def _signed_raw(body: bytes, content_type: str = whatsapp.FORM_TYPE) -> dict[str, str]:
+def _signed_raw(body: bytes, content_type: str = whatsapp_inbound.FORM_TYPE) -> dict[str, str]:
     """Headers for a raw body, signed over whatever it parses to (so only the named flaw is tested)."""
     try:
-        params = dict(whatsapp.parse_form(body)._pairs)
-    except whatsapp.BadWebhook:
+        params = dict(whatsapp_inbound.parse_form(body)._pairs)
+    except BadWebhook:
         params = {}
     return {"content-type": content_type, "X-Twilio-Signature": sign(PUBLIC_URL + "/webhooks/whatsapp", params)}
 
@@ -206,16 +206,16 @@ BAD_INPUT = [
     ("json body", b'{"From": "whatsapp:+62812", "Body": "halo"}', "application/json", 415),
     ("multipart", b"--x\r\nContent-Disposition: form-data; name=Body\r\n\r\nhalo\r\n--x--", "multipart/form-data; boundary=x", 415),
     ("no content type", b"Body=halo", "", 415),
-    ("invalid utf-8", b"Body=\xff\xfe&From=whatsapp%3A%2B62812", whatsapp.FORM_TYPE, 400),
-    ("not a form", b"this is not a form at all", whatsapp.FORM_TYPE, 400),
-    ("empty body", b"", whatsapp.FORM_TYPE, 400),
-    ("no From", b"Body=halo&MessageSid=SM0123456789abcdef", whatsapp.FORM_TYPE, 400),
-    ("From not WhatsApp", b"From=%2B62812345678&Body=halo&MessageSid=SM0123456789abcdef", whatsapp.FORM_TYPE, 400),
-    ("no MessageSid", b"From=whatsapp%3A%2B62812345678&Body=halo", whatsapp.FORM_TYPE, 400),
-    ("MessageSid with symbols", b"From=whatsapp%3A%2B62812345678&MessageSid=SM%27%3B--drop", whatsapp.FORM_TYPE, 400),
-    ("NumMedia not a number", b"From=whatsapp%3A%2B62812345678&MessageSid=SM0123456789abcdef&NumMedia=x", whatsapp.FORM_TYPE, 400),
-    ("NumMedia too large", b"From=whatsapp%3A%2B62812345678&MessageSid=SM0123456789abcdef&NumMedia=99", whatsapp.FORM_TYPE, 400),
-    ("too many fields", b"&".join(b"f%d=1" % i for i in range(300)), whatsapp.FORM_TYPE, 400),
+    ("invalid utf-8", b"Body=\xff\xfe&From=whatsapp%3A%2B62812", whatsapp_inbound.FORM_TYPE, 400),
+    ("not a form", b"this is not a form at all", whatsapp_inbound.FORM_TYPE, 400),
+    ("empty body", b"", whatsapp_inbound.FORM_TYPE, 400),
+    ("no From", b"Body=halo&MessageSid=SM0123456789abcdef", whatsapp_inbound.FORM_TYPE, 400),
+    ("From not WhatsApp", b"From=%2B62812345678&Body=halo&MessageSid=SM0123456789abcdef", whatsapp_inbound.FORM_TYPE, 400),
+    ("no MessageSid", b"From=whatsapp%3A%2B62812345678&Body=halo", whatsapp_inbound.FORM_TYPE, 400),
+    ("MessageSid with symbols", b"From=whatsapp%3A%2B62812345678&MessageSid=SM%27%3B--drop", whatsapp_inbound.FORM_TYPE, 400),
+    ("NumMedia not a number", b"From=whatsapp%3A%2B62812345678&MessageSid=SM0123456789abcdef&NumMedia=x", whatsapp_inbound.FORM_TYPE, 400),
+    ("NumMedia too large", b"From=whatsapp%3A%2B62812345678&MessageSid=SM0123456789abcdef&NumMedia=99", whatsapp_inbound.FORM_TYPE, 400),
+    ("too many fields", b"&".join(b"f%d=1" % i for i in range(300)), whatsapp_inbound.FORM_TYPE, 400),
 ]
 
 
@@ -320,7 +320,7 @@ def _template_then_reply(template_client, service, fake, sender: str, case_id: i
 
     second = _officer_reply(service, case_id, "Mohon kirim foto paspor jika ada.")
     held = wait_until(lambda: rows(service, Outbox, Outbox.id == second, Outbox.status == "held"))[0]
-    assert held.last_error.startswith(whatsapp.HELD)
+    assert held.last_error.startswith(whatsapp_sender.HELD)
     settle(fake)
     assert len(fake.sent_to(f"whatsapp:{sender}")) == 1  # one template per closed window
 
@@ -344,7 +344,7 @@ def test_without_a_template_a_late_message_is_held_visibly(wa_settings, service,
 def _held_then_released(client, service, fake, sender: str, case_id: int) -> None:
     reply = _officer_reply(service, case_id, "Apakah Anda aman sekarang?")
     row = wait_until(lambda: rows(service, Outbox, Outbox.id == reply, Outbox.status == "held"))[0]
-    assert row.last_error == whatsapp.NOTE_NO_TEMPLATE
+    assert row.last_error == whatsapp_sender.NOTE_NO_TEMPLATE
     assert fake.attempts == 0
     post_signed(client, inbound("iya", sender))
     wait_until(lambda: any(m.get("Body") == "Apakah Anda aman sekarang?" for m in fake.sent_to(f"whatsapp:{sender}")),
@@ -369,7 +369,7 @@ def test_a_long_text_is_split_under_1600_characters(wa_settings, service, fake) 
         _officer_reply(service, case_id, text)
         wait_until(lambda: rows(service, Outbox, Outbox.text == text, Outbox.status == "sent"))
     parts = [m["Body"] for m in fake.sent_to(f"whatsapp:{sender}")]
-    assert len(parts) >= 3 and all(len(p) <= whatsapp.MAX_BODY_CHARS for p in parts)
+    assert len(parts) >= 3 and all(len(p) <= whatsapp_sender.MAX_BODY_CHARS for p in parts)
     assert all(p.startswith("Paragraf") for p in parts)  # cut on paragraph boundaries
     assert "\n\n".join(parts) == text
 
@@ -412,7 +412,7 @@ def test_status_callbacks_record_delivered_and_failed(client, fake) -> None:
     failed = {**callback, "MessageStatus": "undelivered", "ErrorCode": "63016"}
     assert post_signed(client, failed, "/webhooks/whatsapp/status").status_code == 204
     row = rows(service, Outbox, Outbox.external_id == sid)[0]
-    assert row.status == "held" and row.last_error == whatsapp.NOTE_63016  # sent again when the person writes
+    assert row.status == "held" and row.last_error == whatsapp_sender.NOTE_63016  # sent again when the person writes
 
 
 # --- media ------------------------------------------------------------------------------------------------
@@ -470,4 +470,4 @@ def test_logs_carry_no_phone_number_token_or_message_text(client, fake, caplog) 
 def test_held_replies_are_looked_for_only_when_the_window_was_closed(hours_ago, closed) -> None:
     now = utcnow()
     last = None if hours_ago is None else now - dt.timedelta(hours=hours_ago)
-    assert whatsapp.window_was_closed(last, now) is closed
+    assert whatsapp_sender.window_was_closed(last, now) is closed

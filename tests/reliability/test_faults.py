@@ -21,7 +21,7 @@ import pytest
 import yaml
 from sqlalchemy import create_engine, text
 
-from bot.channels.whatsapp import NOTE_FOUND
+from bot.channels.whatsapp_sender import NOTE_FOUND
 from tests.channels.fake_twilio import FakeTwilio
 from tests.reliability.workers import ROOT, Worker, signed_delivery, worker_env
 

@@ -9,7 +9,7 @@ from sqlalchemy import event, text
 from sqlmodel import select
 
 from flows import phrases, rating
-from storage import cases, officers, repo
+from storage import case_detail, case_queue, cases, first_response, officers, repo
 from storage.db import unit_of_work
 from storage.models import CaseEvent, Contact, Conversation, MessageLog, Officer, Outbox
 from tests.conftest import Chat
@@ -48,7 +48,7 @@ def make_case(service, *, priority: str, sla_minutes: int, now: dt.datetime, saf
 
 def kinds(service, case_id: int) -> list[str]:
     with unit_of_work(service.db) as s:
-        return [e.kind for e in cases.events(s, case_id=case_id)]
+        return [e.kind for e in case_detail.events(s, case_id=case_id)]
 
 
 def load(service, case_id: int):
@@ -66,8 +66,8 @@ def test_queue_puts_emergencies_first_then_the_earliest_sla(service) -> None:
     high = make_case(service, priority="high", sla_minutes=120, now=now)
     emergency = make_case(service, priority="emergency", sla_minutes=15, now=now)
     with unit_of_work(service.db) as s:
-        assert [c.id for c in cases.queue(s)] == [emergency, high, normal_early, normal_late]
-        assert [c.id for c in cases.queue(s, limit=2)] == [emergency, high]
+        assert [c.id for c in case_queue.queue(s)] == [emergency, high, normal_early, normal_late]
+        assert [c.id for c in case_queue.queue(s, limit=2)] == [emergency, high]
 
 
 def test_queue_leaves_out_resolved_and_closed_cases_unless_asked(service) -> None:
@@ -78,8 +78,8 @@ def test_queue_leaves_out_resolved_and_closed_cases_unless_asked(service) -> Non
     with unit_of_work(service.db) as s:
         cases.close(s, case_id=done, officer=boss, note="duplikat")
     with unit_of_work(service.db) as s:
-        assert [c.id for c in cases.queue(s)] == [still_open]
-        assert [c.id for c in cases.queue(s, include_closed=True)] == [done, still_open]
+        assert [c.id for c in case_queue.queue(s)] == [still_open]
+        assert [c.id for c in case_queue.queue(s, include_closed=True)] == [done, still_open]
 
 
 def test_queue_reads_through_the_case_queue_index(service) -> None:
@@ -95,7 +95,7 @@ def test_queue_reads_through_the_case_queue_index(service) -> None:
     event.listen(service.db, "before_cursor_execute", capture)
     try:
         with unit_of_work(service.db) as s:
-            cases.queue(s)
+            case_queue.queue(s)
     finally:
         event.remove(service.db, "before_cursor_execute", capture)
     assert seen
@@ -151,7 +151,7 @@ def test_a_supervisor_assigns_and_reassigns(service) -> None:
     case = load(service, case_id)
     assert (case.status, case.assignee_id) == ("claimed", budi.id)
     with unit_of_work(service.db) as s:
-        trail = [(e.kind, e.actor, e.detail) for e in cases.events(s, case_id=case_id) if e.kind == "assigned"]
+        trail = [(e.kind, e.actor, e.detail) for e in case_detail.events(s, case_id=case_id) if e.kind == "assigned"]
     assert trail == [("assigned", "sri", "→ ani"), ("assigned", "sri", "ani → budi")]
 
 
@@ -200,7 +200,7 @@ def test_the_case_lists_replies_held_or_given_up_on_and_not_the_sent_ones(servic
         for row_id, status in zip(ids, ("held", "undelivered", "sent")):
             s.get(Outbox, row_id).status = status
     with unit_of_work(service.db) as s:
-        listed = [(o.text, o.status) for o in cases.undelivered(s, case_id=case_id)]
+        listed = [(o.text, o.status) for o in case_detail.undelivered(s, case_id=case_id)]
     assert listed == [("balasan 0", "held"), ("balasan 1", "undelivered")]
 
 
@@ -274,7 +274,7 @@ def test_status_moves_between_claimed_and_waiting(service) -> None:
         cases.set_status(s, case_id=case_id, officer=ani, status="waiting", note="menunggu alamat")
     with unit_of_work(service.db) as s:
         cases.set_status(s, case_id=case_id, officer=ani, status="claimed")
-        trail = [e.detail for e in cases.events(s, case_id=case_id) if e.kind == "status"]
+        trail = [e.detail for e in case_detail.events(s, case_id=case_id) if e.kind == "status"]
     assert trail == ["claimed → waiting: menunggu alamat", "waiting → claimed"]
 
 
@@ -288,7 +288,7 @@ def test_notes_and_referrals_are_in_the_audit_trail(service) -> None:
     with pytest.raises(cases.CaseError), unit_of_work(service.db) as s:
         cases.refer(s, case_id=case_id, officer=ani, to="army", note="x")
     with unit_of_work(service.db) as s:
-        trail = [(e.kind, e.actor, e.detail) for e in cases.events(s, case_id=case_id)]
+        trail = [(e.kind, e.actor, e.detail) for e in case_detail.events(s, case_id=case_id)]
     assert ("note", "budi", "Saya kenal agennya.") in trail
     assert ("referral", "ani", "embassy: KJRI Johor Bahru, surat 12/2026") in trail
 
@@ -298,7 +298,7 @@ def test_opening_the_case_page_data_records_a_view_each_time(service) -> None:
     _, case_id = report(service)
     for _ in range(2):
         with unit_of_work(service.db) as s:
-            info = cases.detail(s, case_id=case_id, officer=ani)
+            info = case_detail.detail(s, case_id=case_id, officer=ani)
     assert [m.direction for m in info.transcript][:2] == ["in", "out"]
     assert info.transcript[0].text == LOCKED_IN
     assert kinds(service, case_id) == ["created", "viewed", "viewed"]
@@ -362,18 +362,18 @@ def test_overdue_unclaimed_lists_only_new_cases_past_their_sla(service) -> None:
     with unit_of_work(service.db) as s:
         cases.claim(s, case_id=claimed, officer=ani)
     with unit_of_work(service.db) as s:
-        assert cases.overdue_unclaimed(s, now=t0 + dt.timedelta(minutes=14)) == []
-        assert [c.id for c in cases.overdue_unclaimed(s, now=t0 + dt.timedelta(minutes=16))] == [late]
+        assert first_response.overdue_unclaimed(s, now=t0 + dt.timedelta(minutes=14)) == []
+        assert [c.id for c in first_response.overdue_unclaimed(s, now=t0 + dt.timedelta(minutes=16))] == [late]
 
 
 def test_reminder_and_escalation_marks_fire_once(service) -> None:
     t0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
     case_id = make_case(service, priority="emergency", sla_minutes=15, now=t0)
     with unit_of_work(service.db) as s:
-        assert cases.mark_sla_reminded(s, case_id=case_id, now=t0) is True
-        assert cases.mark_sla_reminded(s, case_id=case_id, now=t0) is False
-        assert cases.mark_escalated(s, case_id=case_id, now=t0) is True
-        assert cases.mark_escalated(s, case_id=case_id, now=t0) is False
+        assert first_response.mark_sla_reminded(s, case_id=case_id, now=t0) is True
+        assert first_response.mark_sla_reminded(s, case_id=case_id, now=t0) is False
+        assert first_response.mark_escalated(s, case_id=case_id, now=t0) is True
+        assert first_response.mark_escalated(s, case_id=case_id, now=t0) is False
     assert kinds(service, case_id) == ["created", "sla_reminder", "escalated_to_supervisor"]
 
 

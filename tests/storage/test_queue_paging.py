@@ -9,7 +9,7 @@ import itertools
 import pytest
 from sqlalchemy import event
 
-from storage import cases, officers, repo
+from storage import case_detail, case_queue, case_spam, cases, first_response, officers, repo
 from storage.db import unit_of_work
 from storage.models import Officer
 
@@ -29,7 +29,7 @@ def make_case(service, priority: str, *, minute: int = 0, flagged: bool = False)
                               safe_to_reply=None, sla_minutes=SLA[priority],
                               now=T0 + dt.timedelta(minutes=minute))
         if flagged:
-            cases.flag_suspected_spam(s, number=case.number, reason="uji banjir")
+            case_spam.flag_suspected_spam(s, number=case.number, reason="uji banjir")
         return case.id  # type: ignore[return-value]
 
 
@@ -38,20 +38,20 @@ def staff(service, username: str, role: str) -> Officer:  # type: ignore[no-unty
         return officers.add_officer(s, username=username, password_hash="unused", role=role)
 
 
-def page(service, number: int = 1, size: int = 5, **kw) -> cases.QueuePage:  # type: ignore[no-untyped-def]
+def page(service, number: int = 1, size: int = 5, **kw) -> case_queue.QueuePage:  # type: ignore[no-untyped-def]
     with unit_of_work(service.db) as s:
-        result = cases.queue_page(s, page=number, page_size=size, **kw)
+        result = case_queue.queue_page(s, page=number, page_size=size, **kw)
         s.expunge_all()
         return result
 
 
-def ids(p: cases.QueuePage) -> list[int]:
+def ids(p: case_queue.QueuePage) -> list[int]:
     return [c.id for c in p.cases]  # type: ignore[misc]
 
 
 def kinds(service, case_id: int) -> list[str]:  # type: ignore[no-untyped-def]
     with unit_of_work(service.db) as s:
-        return [e.kind for e in cases.events(s, case_id=case_id)]
+        return [e.kind for e in case_detail.events(s, case_id=case_id)]
 
 
 def status(service, case_id: int) -> tuple[str, bool, str | None]:  # type: ignore[no-untyped-def]
@@ -122,7 +122,7 @@ def test_flagged_cases_sort_after_genuine_ones_of_the_same_priority_only(service
     normal = make_case(service, "normal", minute=0)
     assert ids(page(service, size=10)) == [genuine_high, flagged_high, normal]
     with unit_of_work(service.db) as s:
-        assert [c.id for c in cases.queue(s)] == [genuine_high, flagged_high, normal]
+        assert [c.id for c in case_queue.queue(s)] == [genuine_high, flagged_high, normal]
 
 
 def test_a_genuine_case_is_not_cut_off_by_many_earlier_flagged_ones(service) -> None:
@@ -179,14 +179,14 @@ def test_supervisor_closes_as_spam_and_reopens_to_the_previous_status(service) -
     with unit_of_work(service.db) as s:
         cases.claim(s, case_id=taken, officer=ani)
     with unit_of_work(service.db) as s:
-        closed = cases.close_as_spam(s, case_ids=[fresh, taken, fresh], officer=boss)
+        closed = case_spam.close_as_spam(s, case_ids=[fresh, taken, fresh], officer=boss)
         assert sorted(c.id for c in closed) == [fresh, taken]  # type: ignore[type-var]
     assert status(service, fresh) == ("closed", True, "new") and status(service, taken) == ("closed", False, "claimed")
     assert ids(page(service)) == [] and page(service).flagged_open == 0
     with unit_of_work(service.db) as s:
-        assert cases.close_as_spam(s, case_ids=[fresh], officer=boss) == []  # closed already: left alone
+        assert case_spam.close_as_spam(s, case_ids=[fresh], officer=boss) == []  # closed already: left alone
     with unit_of_work(service.db) as s:
-        cases.reopen_spam(s, case_ids=[fresh, taken], officer=boss)
+        case_spam.reopen_spam(s, case_ids=[fresh, taken], officer=boss)
     # back as they were; the reviewed flag is gone, so the unclaimed emergency is pinned again
     assert status(service, fresh) == ("new", False, None) and status(service, taken) == ("claimed", False, None)
     assert ids(page(service)) == [fresh, taken] and page(service).pinned == 1
@@ -201,11 +201,11 @@ def test_reopen_leaves_cases_not_closed_as_spam_alone(service) -> None:
     with unit_of_work(service.db) as s:
         cases.close(s, case_id=duplicate, officer=boss, note="duplikat")
     with unit_of_work(service.db) as s:
-        assert cases.reopen_spam(s, case_ids=[duplicate, 9999], officer=boss) == []
+        assert case_spam.reopen_spam(s, case_ids=[duplicate, 9999], officer=boss) == []
     assert status(service, duplicate) == ("closed", False, None)
 
 
-@pytest.mark.parametrize("action", [cases.close_as_spam, cases.reopen_spam])
+@pytest.mark.parametrize("action", [case_spam.close_as_spam, case_spam.reopen_spam])
 def test_only_supervisors_act_in_bulk(service, action) -> None:  # type: ignore[no-untyped-def]
     ani = staff(service, "ani", "officer")
     case_id = make_case(service, "emergency", flagged=True)
@@ -217,19 +217,19 @@ def test_only_supervisors_act_in_bulk(service, action) -> None:  # type: ignore[
 def test_a_bulk_action_is_bounded(service) -> None:
     boss = staff(service, "sri", "supervisor")
     with unit_of_work(service.db) as s, pytest.raises(cases.CaseError):
-        cases.close_as_spam(s, case_ids=range(1, cases.MAX_BULK + 2), officer=boss)
+        case_spam.close_as_spam(s, case_ids=range(1, case_spam.MAX_BULK + 2), officer=boss)
 
 
 def test_flagging_is_audited_once(service) -> None:
     case_id = make_case(service, "emergency", flagged=True)
     with unit_of_work(service.db) as s:
         number = cases.get_case(s, case_id=case_id).number
-        cases.flag_suspected_spam(s, number=number, reason="lagi")
+        case_spam.flag_suspected_spam(s, number=number, reason="lagi")
     assert kinds(service, case_id).count("flagged_spam") == 1
 
 
 def test_flagged_cases_get_no_sla_reminder_each(service) -> None:
     genuine, flagged = make_case(service, "emergency"), make_case(service, "emergency", flagged=True)
     with unit_of_work(service.db) as s:
-        due = cases.overdue_unclaimed(s, now=T0 + dt.timedelta(hours=1))
+        due = first_response.overdue_unclaimed(s, now=T0 + dt.timedelta(hours=1))
         assert [c.id for c in due] == [genuine] and flagged != genuine
