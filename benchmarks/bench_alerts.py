@@ -93,8 +93,8 @@ def run(args: argparse.Namespace) -> None:
     import uvicorn
 
     from benchmarks.bench_console import seed
-    from bot.app import create_app
-    from bot.passwords import hash_password
+    from bot.web.app import create_app
+    from bot.web.passwords import hash_password
     from bot.service import build_service
     from bot.settings import load_settings
     from flows.messages import Inbound

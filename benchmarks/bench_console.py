@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--page-requests", type=int, default=50)
     parser.add_argument("--emergencies", type=int, default=20)
-    # `helpdesk serve` freezes its start-up objects (bot/server.py), so that is what is measured by default
+    # `helpdesk serve` freezes its start-up objects (bot/web/server.py), so that is what is measured by default
     parser.add_argument("--no-gc-freeze", dest="gc_freeze", action="store_false",
                         help="skip gc.freeze() after start-up, to see its effect")
     args = parser.parse_args(argv if argv is not None else [])
@@ -95,8 +95,8 @@ def main(argv: list[str] | None = None) -> None:
 def run(args: argparse.Namespace) -> None:
     from fastapi.testclient import TestClient
 
-    from bot.app import create_app
-    from bot.passwords import hash_password
+    from bot.web.app import create_app
+    from bot.web.passwords import hash_password
     from bot.service import build_service
     from bot.settings import load_settings
     from flows.messages import Inbound

@@ -152,8 +152,10 @@ def run(args: argparse.Namespace, url: str) -> None:
 
     from fastapi.testclient import TestClient
 
-    from bot import dashboard_charts, dashboard_figures, monthly_report
-    from bot.app import create_app
+    from bot.web import dashboard_charts, dashboard_figures
+
+    from bot.web import monthly_report
+    from bot.web.app import create_app
     from bot.service import build_service
     from bot.settings import load_settings
     from flows import phrases

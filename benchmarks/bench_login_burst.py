@@ -55,8 +55,8 @@ def free_port() -> int:
 
 def serve(port: int) -> None:
     """The subprocess: one officer account (so no first-admin file is written), then `helpdesk serve`."""
-    from bot.passwords import hash_password
-    from bot.server import serve as run
+    from bot.web.passwords import hash_password
+    from bot.web.server import serve as run
     from bot.service import build_service
     from bot.settings import load_settings
     from storage import officers

@@ -111,8 +111,8 @@ def _sign_in(client: Any, service: Any, username: str) -> None:
 def run(args: argparse.Namespace) -> None:
     from fastapi.testclient import TestClient
 
-    from bot.app import create_app
-    from bot.passwords import hash_password
+    from bot.web.app import create_app
+    from bot.web.passwords import hash_password
     from bot.service import build_service
     from bot.settings import load_settings
     import pyotp

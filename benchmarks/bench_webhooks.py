@@ -92,7 +92,7 @@ def free_port() -> int:
 
 def serve_real(port: int) -> None:
     """The service as `helpdesk serve` runs it (start-up, uvicorn with its access log)."""
-    from bot.server import serve
+    from bot.web.server import serve
     from bot.settings import load_settings
 
     serve(load_settings(ROOT / "config.yaml"), host="127.0.0.1", port=port)

@@ -11,7 +11,7 @@ from typing import Callable
 from sqlalchemy.engine import Engine as SqlEngine
 
 from bot.settings import PROJECT_ROOT, Settings
-from bot.workers.events import EventSink
+from bot.events import EventSink
 from flows.context import FlowContext, RegistryInfo, Thresholds
 from flows.signals import DangerBands, Understanding
 from flows.engine import Engine
@@ -102,7 +102,7 @@ def build_service(settings: Settings, *, migrate: bool = True, seed_sample: bool
     if seed_sample:
         ensure_registry(settings, db)
     ctx = ctx or build_context(settings)
-    events = EventSink()  # the engine reports to it; metrics, staff desk and console subscribe (bot/workers/events.py)
+    events = EventSink()  # the engine reports to it; metrics, staff desk and console subscribe (bot/events.py)
     engine = Engine(db, ctx, settings.sla_minutes.model_dump(), on_case_event=events.case_event,
                     messages_per_minute=settings.limits.messages_per_minute)
     engine.observers.append(events.message_handled)

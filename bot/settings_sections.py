@@ -57,7 +57,7 @@ class WebChatSettings(Strict):
 
 
 class LoginSettings(Strict):
-    """Console sign-in limits (bot/auth_limits.py). Attempts count from the moment they start, over 15 minutes."""
+    """Console sign-in limits (bot/web/auth_limits.py). Attempts count from the moment they start, over 15 minutes."""
 
     # failed attempts from one client address, whatever the usernames, before it must wait
     failures_per_client: int = Field(default=30, ge=1, le=10_000)

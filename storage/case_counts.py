@@ -1,4 +1,4 @@
-"""Case counts the Prometheus gauges read at scrape time (bot/metrics.py).
+"""Case counts the Prometheus gauges read at scrape time (bot/web/metrics.py).
 
 Keyword-only where there is more than the session; nothing here writes.
 """

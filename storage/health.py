@@ -1,4 +1,4 @@
-"""The readiness probe's database check (bot/app.py /readyz)."""
+"""The readiness probe's database check (bot/web/app.py /readyz)."""
 
 from __future__ import annotations
 

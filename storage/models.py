@@ -170,7 +170,7 @@ class Officer(SQLModel, table=True):
     active: bool = True
     telegram_user_id: Optional[int] = None
     created_at: dt.datetime = Field(default_factory=utcnow)
-    # second factor (bot/totp.py): the base32 secret, set when enrolment starts; it counts only
+    # second factor (bot/web/totp.py): the base32 secret, set when enrolment starts; it counts only
     # once confirmed (totp_enabled_at). The last time step used refuses a replayed code.
     totp_secret: Optional[str] = Field(default=None, max_length=64)
     totp_enabled_at: Optional[dt.datetime] = None

@@ -1,6 +1,6 @@
 """Second-factor rows of console accounts: TOTP secret, recovery codes, sign-ins waiting for a code.
 
-The codes themselves are computed in bot/totp.py; this module only stores and updates, and does
+The codes themselves are computed in bot/web/totp.py; this module only stores and updates, and does
 so with conditional UPDATEs, so two requests racing with one code cannot both succeed.
 Keyword-only functions on the caller's Session; they never commit.
 """

@@ -1,4 +1,4 @@
-"""Staff console session rows (bot/auth.py signs in and out with them).
+"""Staff console session rows (bot/web/auth.py signs in and out with them).
 
 The cookie holds only a random token; the staff_session row is keyed by its SHA-256, so a copy
 of the database does not hand out live sessions. A row's expires_at is its idle deadline, moved

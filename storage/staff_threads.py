@@ -1,7 +1,7 @@
 """Cases' threads in the Telegram staff chat: which cases to announce, which thread is whose, which
 topics are behind their case's status, and which officer a Telegram account is.
 
-The staff desk (bot/channels/staff_desk.py, its sweep bot/workers/staff_desk_sweep.py) keeps a
+The staff desk (bot/channels/staff_desk.py, its sweep bot/channels/staff_desk_sweep.py) keeps a
 case's thread id in Case.telegram_thread_id and what it last did to the topic as a case event
 (TOPIC_CLOSED / TOPIC_REOPENED), so a restart neither repeats nor forgets it.
 

@@ -2,7 +2,7 @@
 
 Each adapter verifies and parses at the edge, turns what arrived into a `flows.messages.Inbound`,
 hands it to the engine (which dedupes and writes replies to the outbox in one transaction) and
-sends outbox rows with a `bot.outbox.Sender`. `wiring.install(app)` switches on the channels
+sends outbox rows with a `bot.workers.outbox.Sender`. `wiring.install(app)` switches on the channels
 whose secrets are set.
 
     whatsapp.py           the Twilio webhook routes and the channel object

@@ -11,7 +11,7 @@ What a file is comes from its bytes, never from the sender's claim (`detect`, wi
 "photo.png" that is really an HTML page is kept as `.html`, and the console only ever offers
 it as a download. Known evidence types (ALLOWED_TYPES) and markup (MARKUP_TYPES, kept for the
 record) are stored up to `max_bytes`; anything else (executables, archives, unknown binary)
-is refused. The console serves files through bot/console_evidence.py only.
+is refused. The console serves files through bot/web/console_evidence.py only.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ Telegram) is mirrored into the thread, with SLA reminders; officers answer the r
 /ambil or /selesai the case; a finished case's topic is marked ✅ and closed, and reopened should
 the case open again. The desk is made of:
 
-    bot/workers/staff_desk_sweep.py   announcements, mirrored posts and notices, under a lease
-    bot/workers/staff_desk_topics.py  a thread follows its case's status (done note, close, reopen)
+    bot/channels/staff_desk_sweep.py   announcements, mirrored posts and notices, under a lease
+    bot/channels/staff_desk_topics.py  a thread follows its case's status (done note, close, reopen)
     staff_desk_commands.py            what officers write and command in a case's thread
     staff_desk_texts.py               what the desk writes (Indonesian)
     storage/staff_threads.py          the queries: cases' threads, officers by Telegram account
@@ -26,7 +26,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.channels.staff_desk_commands import OfficerCommands
-from bot.workers.staff_desk_sweep import StaffDeskSweep
+from bot.channels.staff_desk_sweep import StaffDeskSweep
 from flows.messages import Inbound
 
 if TYPE_CHECKING:

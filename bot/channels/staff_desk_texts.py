@@ -33,7 +33,7 @@ FILE_CAPTION_ONLY = ("📎 Keterangannya sudah diteruskan ke pelapor, tetapi lam
 NOTICES = {
     "sla_reminder": "⏰ Kasus {number} belum diambil dan sudah melewati batas waktu (SLA). Mohon segera /ambil.",
     "escalated_to_supervisor": "⚠️ Kasus {number} diteruskan ke supervisor karena belum ditangani.",
-    # the whole-case SLA (storage/case_sla.py) and an officer's own call for help (bot/console_alerts.py)
+    # the whole-case SLA (storage/case_sla.py) and an officer's own call for help (bot/web/console_alerts.py)
     "next_response_reminder": "⏰ Pelapor kasus {number} menunggu balasan melewati batas waktu (SLA). Mohon segera dibalas.",
     "next_response_escalated": "⚠️ Kasus {number} diteruskan ke supervisor: pelapor belum dibalas.",
     "resolution_overdue": "⏰ Kasus {number} melewati batas waktu penyelesaian.",

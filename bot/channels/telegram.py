@@ -2,7 +2,7 @@
 
 No ConversationHandler and no PTB persistence: the conversation lives in our database
 (DESIGN.md decision 1). Handlers turn a private-chat message, a command or a button press into
-an `Inbound` and store it in the inbox (bot.inbox; the key is chat + message id, or the
+an `Inbound` and store it in the inbox (bot.workers.inbox; the key is chat + message id, or the
 callback query id, so a repeated update is dropped); the inbox processor runs the engine, and
 the outbox dispatcher's `TelegramSender` (telegram_sender.py) sends the replies as texts with
 inline keyboards. What a message, a command or a button becomes is in telegram_messages.py.
@@ -63,7 +63,7 @@ RATE_LIMIT_RETRIES = 2
 ALLOWED_UPDATES = ["message", "callback_query"]
 START_TIMEOUT = 15.0
 
-Deliver = Callable[[Inbound], Awaitable[object]]  # stores the message for the engine (bot.inbox)
+Deliver = Callable[[Inbound], Awaitable[object]]  # stores the message for the engine (bot.workers.inbox)
 _failures: contextvars.ContextVar[list[BaseException] | None] = contextvars.ContextVar("tg_failures", default=None)
 
 

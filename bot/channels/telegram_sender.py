@@ -22,7 +22,7 @@ from telegram.error import (
 from bot.channels import split_text
 from bot.channels.media import MediaError
 from bot.channels.telegram_messages import keyboard
-from bot.outbox import OutMessage, SendError
+from bot.workers.outbox import OutMessage, SendError
 
 if TYPE_CHECKING:
     from bot.channels.telegram import TelegramChannel
@@ -59,7 +59,7 @@ def send_error(exc: TelegramError) -> SendError:
 
 
 class TelegramSender:
-    """bot.outbox.Sender for Telegram: text parts of at most 4 096 characters, buttons under the last one."""
+    """bot.workers.outbox.Sender for Telegram: text parts of at most 4 096 characters, buttons under the last one."""
 
     channel = "telegram"
 

@@ -1,7 +1,7 @@
 """WhatsApp through Twilio: the webhook routes and the channel object the lifespan starts.
 
 In: POST /webhooks/whatsapp (form-encoded, `X-Twilio-Signature`; whatsapp_inbound.py). Nothing
-is stored before the signature is checked. Then the delivery is stored in the inbox (bot.inbox;
+is stored before the signature is checked. Then the delivery is stored in the inbox (bot.workers.inbox;
 a retried MessageSid is dropped there, also two deliveries at the same moment: the key is
 unique) and the webhook answers an empty `<Response/>` at once; the inbox processor runs the
 engine, and the replies go through the outbox and `WhatsAppSender` (whatsapp_sender.py: the
@@ -35,7 +35,7 @@ from bot.channels.whatsapp_inbound import (
 )
 from bot.channels.whatsapp_sender import NOTE_63016, WhatsAppSender
 from bot.channels.whatsapp_twilio import TwilioMedia, make_client
-from bot.outbox import mark_status
+from bot.workers.outbox import mark_status
 from storage import outbox as outbox_rows
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from twilio.rest import Client
 
 from bot.channels import split_text
 from bot.channels.whatsapp_twilio import whatsapp_address
-from bot.outbox import OutMessage, SendError, Sent
+from bot.workers.outbox import OutMessage, SendError, Sent
 from flows.messages import Button, Outbound
 from storage import contacts, repo
 from storage import outbox as outbox_rows
@@ -81,7 +81,7 @@ def _send_error(exc: Exception) -> SendError:
 
 
 class WhatsAppSender:
-    """bot.outbox.Sender for WhatsApp: free text inside the window, the template outside it."""
+    """bot.workers.outbox.Sender for WhatsApp: free text inside the window, the template outside it."""
 
     channel = "whatsapp"
 

@@ -36,8 +36,8 @@ from bot.channels import whatsapp as whatsapp_channel
 from bot.channels import whatsapp_sender
 from bot.channels.media import EvidenceStore, Fetcher
 from bot.channels.staff_desk import StaffDesk
-from bot.inbox import InboxProcessor
-from bot.outbox import Dispatcher, Sender
+from bot.workers.inbox import InboxProcessor
+from bot.workers.outbox import Dispatcher, Sender
 from bot.settings import PROJECT_ROOT, Settings
 from flows.engine import Handled
 from flows.messages import Inbound

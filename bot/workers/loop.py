@@ -7,7 +7,7 @@
     retry   puts the item back with `backoff(tries)`, or settles it when trying again is useless
 
 The inbox processor, the outbox dispatcher and the staff desk use it; timed jobs run under
-APScheduler (bot/scheduler.py). A loop sleeps `interval` between sweeps unless poked.
+APScheduler (bot/workers/scheduler.py). A loop sleeps `interval` between sweeps unless poked.
 """
 
 from __future__ import annotations

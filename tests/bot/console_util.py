@@ -7,7 +7,7 @@ import re
 
 import pyotp
 
-from bot.passwords import hash_password
+from bot.web.passwords import hash_password
 from storage import officer_totp, officers
 from storage.db import unit_of_work
 

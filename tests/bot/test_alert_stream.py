@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 from sqlmodel import col, select
 
-from bot.app import create_app
+from bot.web.app import create_app
 from bot.service import build_service
 from storage import cases
 from storage.db import unit_of_work
@@ -82,8 +82,8 @@ def test_a_stream_served_by_another_process_sees_the_case_and_its_claim(settings
 
 
 def test_an_escalation_alerts_supervisors_only(settings, service) -> None:
-    from bot import auth
-    from bot.console_alerts import event_for
+    from bot.web import auth
+    from bot.web.console_alerts import event_for
     from storage import case_sla
     from storage.case_sla import Alert
 
@@ -98,8 +98,8 @@ def test_an_escalation_alerts_supervisors_only(settings, service) -> None:
 def test_an_officer_hears_nothing_of_a_case_hidden_from_them() -> None:
     """The stream follows the queue's confidentiality: another officer's case, or a restricted one, is
     not even announced by number; supervisors hear of every case."""
-    from bot import auth
-    from bot.console_alerts import may_see
+    from bot.web import auth
+    from bot.web.console_alerts import may_see
     from storage.case_sla import Alert
 
     def alert(assignee: int | None, restricted: bool) -> Alert:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import col, select
 
-from bot.app import create_app
+from bot.web.app import create_app
 from storage import cases
 from storage.db import unit_of_work
 from storage.models import Case, Officer

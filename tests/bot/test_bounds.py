@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.app import create_app
+from bot.web.app import create_app
 from tests.bot.console_util import add_staff, login
 
 HUGE = str(2**70)

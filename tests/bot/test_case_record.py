@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from bot.app import create_app
+from bot.web.app import create_app
 from storage.db import read_session
 from storage.models import Agency, Case, CaseEvent, CaseRecord
 from tests.bot.console_util import add_staff, csrf_of, login, web_report

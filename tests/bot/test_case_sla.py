@@ -11,8 +11,8 @@ import time_machine
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from bot import scheduler
-from bot.app import create_app
+from bot.workers import scheduler
+from bot.web.app import create_app
 from bot.service import build_service
 from storage import case_detail, case_sla, cases, officers, repo
 from storage.db import unit_of_work

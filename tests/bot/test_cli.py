@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 
 CONFIG = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "config.yaml")
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from bot.app import create_app
+from bot.web.app import create_app
 from bot.settings_secrets import Secrets
 from storage import case_queue, cases
 from storage.db import unit_of_work

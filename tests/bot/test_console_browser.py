@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import create_app
+from bot.web.app import create_app
 from tests.bot.console_util import LOCKED_IN, add_staff
 from tests.browser import browser, needs_chromium, running
 from tests.conftest import Chat

@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.app import create_app
+from bot.web.app import create_app
 from tests.bot.console_util import LOCKED_IN, add_staff, csrf_of, first_case, login, web_report
 
 SESSION = "sess-flow-0001"

@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from bot.app import create_app
+from bot.web.app import create_app
 from storage import repo
 from storage.db import unit_of_work
 from storage.models import CaseEvent, Outbox

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from bot.app import create_app
+from bot.web.app import create_app
 from storage import people
 from storage.db import unit_of_work
 from storage.models import Case, Contact, PersonEvent

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from bot.app import create_app
+from bot.web.app import create_app
 from storage import case_search, registry
 from storage.db import unit_of_work
 from storage.models import Case, Officer

@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from bot import dashboard_figures
-from bot.app import create_app
-from bot.cli import main as cli_main
+from bot.web import dashboard_figures
+from bot.web.app import create_app
+from bot.cli.main import main as cli_main
 from storage.db import read_session, unit_of_work
 from storage.models import CaseEvent, utcnow
 from tests.bot import dashboard_seed as seed
@@ -317,7 +317,7 @@ def test_case_export_is_for_supervisors_one_row_per_case_and_audited(seeded) -> 
 
 
 def test_sheet_and_csv_cells_cannot_become_formulas() -> None:
-    from bot.monthly_report import safe_text
+    from bot.web.monthly_report import safe_text
 
     assert safe_text("=HYPERLINK(\"x\")").startswith("'")
     assert safe_text("+62") == "'+62" and safe_text("Malaysia") == "Malaysia"

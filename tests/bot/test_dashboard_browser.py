@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import create_app
+from bot.web.app import create_app
 from tests.bot import dashboard_seed as seed
 from tests.bot.console_util import add_staff
 from tests.browser import browser, needs_chromium, running, sign_in

@@ -18,10 +18,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
-from bot.app import create_app
+from bot.web.app import create_app
 from bot.channels import media
 from bot.channels.media import EvidenceStore, MediaError
-from bot.console_evidence import EVENT_KIND
+from bot.web.console_evidence import EVENT_KIND
 from bot.settings_sections import MediaSettings
 from flows.messages import MediaRef
 from storage import case_detail, case_queue

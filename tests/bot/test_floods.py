@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlmodel import col, select
 
-from bot.app import create_app
+from bot.web.app import create_app
 from bot.settings import Settings
 from bot.settings_sections import WebChatFloodLimits
-from bot.webchat_floods import FloodGuard
+from bot.web.webchat_floods import FloodGuard
 from flows import phrases
 from storage.db import unit_of_work
 from storage.models import Case, CaseEvent

@@ -9,9 +9,9 @@ from collections import Counter
 import httpx
 import pytest
 
-from bot import passwords
-from bot.app import create_app
-from bot.auth_limits import LOGIN_WINDOW_SECONDS, LoginGuard, LoginThrottled
+from bot.web import passwords
+from bot.web.app import create_app
+from bot.web.auth_limits import LOGIN_WINDOW_SECONDS, LoginGuard, LoginThrottled
 from tests.bot.console_util import add_staff, csrf_of
 
 BURST = 200

@@ -13,10 +13,10 @@ import pytest
 import time_machine
 from fastapi.testclient import TestClient
 
-from bot import server
-from bot.app import create_app
-from bot.cli import main
-from bot.passwords import password_problem, verify_password
+from bot.web import server
+from bot.web.app import create_app
+from bot.cli.main import main
+from bot.web.passwords import password_problem, verify_password
 from bot.settings import ConfigError, load_settings
 from bot.settings_secrets import Secrets
 from storage import officers

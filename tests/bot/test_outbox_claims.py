@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlmodel import Session
 
-from bot.outbox import Dispatcher, SendError
+from bot.workers.outbox import Dispatcher, SendError
 from storage.models import Outbox
 from tests.conftest import Chat
 

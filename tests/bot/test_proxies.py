@@ -1,7 +1,7 @@
 """Behind the reverse proxy: client addresses from X-Forwarded-For only when the peer is trusted.
 
 The app is wrapped exactly as `helpdesk serve` has uvicorn do it: uvicorn.Config with the options
-from bot/server.py, loaded (that adds uvicorn's ProxyHeadersMiddleware); requests then arrive
+from bot/web/server.py, loaded (that adds uvicorn's ProxyHeadersMiddleware); requests then arrive
 from the proxy's address with the client's in X-Forwarded-For.
 """
 
@@ -14,9 +14,9 @@ import httpx
 import pytest
 import uvicorn
 
-from bot import auth_limits, passwords
-from bot.app import create_app
-from bot.server import uvicorn_options
+from bot.web import auth_limits, passwords
+from bot.web.app import create_app
+from bot.web.server import uvicorn_options
 from bot.settings import ConfigError, load_settings
 from bot.settings_sections import WebSettings
 from tests.bot.console_util import add_staff, csrf_of

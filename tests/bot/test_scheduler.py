@@ -9,8 +9,8 @@ import time_machine
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from bot import scheduler
-from bot.app import create_app
+from bot.workers import scheduler
+from bot.web.app import create_app
 from storage import case_detail, cases, officers, repo
 from storage.db import unit_of_work
 from storage.models import Contact, utcnow
@@ -136,7 +136,7 @@ def test_the_scheduler_can_be_switched_off_for_extra_workers(settings, service, 
 def test_only_the_process_holding_the_lease_runs_the_jobs(service, monkeypatch) -> None:
     from types import SimpleNamespace
 
-    from bot import scheduler as sched
+    from bot.workers import scheduler as sched
 
     app = SimpleNamespace(state=SimpleNamespace(service=service))
     runs: list[str] = []

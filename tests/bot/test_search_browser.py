@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.app import create_app
+from bot.web.app import create_app
 from tests.bot.console_util import add_staff
 from tests.bot.people_util import make_case
 from tests.browser import browser, needs_chromium, running, sign_in

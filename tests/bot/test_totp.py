@@ -13,8 +13,8 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.app import create_app
-from bot.cli import main
+from bot.web.app import create_app
+from bot.cli.main import main
 from storage import officers
 from storage.db import read_session
 from tests.bot.console_util import add_staff, csrf_of, login

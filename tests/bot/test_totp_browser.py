@@ -11,8 +11,8 @@ import pyotp
 import pytest
 from sqlmodel import select
 
-from bot.app import create_app
-from bot.console import CATEGORY_LABELS
+from bot.web.app import create_app
+from bot.web.console_pages import CATEGORY_LABELS
 from storage import case_record, partners
 from storage.db import unit_of_work
 from storage.models import Agency, Officer

@@ -8,7 +8,7 @@ import time_machine
 from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
-from bot.app import create_app
+from bot.web.app import create_app
 from storage import cases, officers
 from storage.db import unit_of_work
 from storage.models import Case, Contact, MessageLog, Outbox
@@ -278,7 +278,7 @@ def test_metrics_count_messages_and_read_cases_from_the_database(client) -> None
 
 
 def test_metrics_show_deliveries_waiting_in_the_inbox(client) -> None:
-    from bot.inbox import accept
+    from bot.workers.inbox import accept
     from flows.messages import Inbound
 
     assert "helpdesk_inbox_backlog 0.0" in metrics(client)

@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 from sqlmodel import col, select
 
-from bot.app import create_app
+from bot.web.app import create_app
 from storage import cases, officers
 from storage.db import unit_of_work
 from storage.models import Case, MessageLog

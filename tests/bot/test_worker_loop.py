@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.workers.events import EventSink
+from bot.events import EventSink
 from bot.workers.loop import WorkerLoop, backoff
 
 

@@ -55,7 +55,7 @@ def channel_settings(base: Settings, tmp_path: Path, *, twilio_url: str | None =
 
 @contextmanager
 def running_app(settings: Settings, service: Any) -> Iterator[TestClient]:
-    from bot.app import create_app
+    from bot.web.app import create_app
 
     with TestClient(create_app(settings, service)) as client:
         yield client

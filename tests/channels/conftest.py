@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot import outbox
+from bot.workers import outbox
 from bot.channels import wiring
 
 

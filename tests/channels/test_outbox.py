@@ -14,9 +14,9 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from bot import outbox
+from bot.workers import outbox
 from bot.channels import split_text, telegram, whatsapp_sender, whatsapp_twilio
-from bot.outbox import Dispatcher, OutMessage, SendError, Sent, mark_status
+from bot.workers.outbox import Dispatcher, OutMessage, SendError, Sent, mark_status
 from flows.messages import Inbound
 from storage.models import Contact, Outbox, utcnow
 from tests.channels import PUBLIC_URL, TG_SECRET, WA_FROM, rows

@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import select
 
 from bot.channels import staff_desk_texts
-from bot.workers import staff_desk_sweep
+from bot.channels import staff_desk_sweep
 from storage import cases, officers, staff_threads
 from storage.db import unit_of_work
 from storage.models import Case, CaseEvent, MessageLog, Officer, Outbox

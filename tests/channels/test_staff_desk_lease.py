@@ -18,11 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from bot import scheduler
-from bot.app import create_app
+from bot.workers import scheduler
+from bot.web.app import create_app
 from bot.channels import staff_desk
 from bot.service import build_service
-from bot.workers import staff_desk_sweep
+from bot.channels import staff_desk_sweep
 from storage import privacy
 from storage.models import Case, SchedulerLease
 from tests.channels import TG_SECRET, channel_settings, rows, wait_until

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from bot.app import create_app
+from bot.web.app import create_app
 from storage.models import InboxItem
 from tests.channels import WA_FROM, channel_settings, post_signed, rows, wait_until
 from tests.channels.fake_twilio import FakeTwilio

@@ -13,7 +13,7 @@ import uvicorn
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from bot.app import create_app
+from bot.web.app import create_app
 from bot.channels import BadWebhook, split_text, whatsapp_inbound, whatsapp_sender
 from storage.db import unit_of_work
 from storage.models import Case, Contact, Evidence, InboxItem, MessageLog, Outbox, utcnow
@@ -163,7 +163,7 @@ def test_a_forged_webhook_gets_403_and_stores_nothing(client, fake, tamper) -> N
 
 def test_a_delivery_left_in_the_inbox_is_handled_when_the_service_starts(wa_settings, service, fake) -> None:
     """Acknowledged, then the process stopped before handling it: the next start answers it."""
-    from bot.inbox import accept
+    from bot.workers.inbox import accept
     from flows.messages import Inbound
 
     sender = phone()

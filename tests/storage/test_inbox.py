@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
-from bot.inbox import InboxProcessor, accept, backlog
+from bot.workers.inbox import InboxProcessor, accept, backlog
 from flows.messages import Inbound, MediaRef
 from storage import inbox
 from storage.db import unit_of_work
@@ -126,7 +126,7 @@ def test_a_failing_database_puts_the_delivery_back_instead_of_dropping_it(servic
 
 @pytest.mark.parametrize("tries, delay", [(0, 0.5), (3, 4.0), (20, 60.0)])
 def test_retry_delay_grows_and_is_capped(tries, delay) -> None:
-    from bot.inbox import retry_delay
+    from bot.workers.inbox import retry_delay
 
     assert retry_delay(tries) == delay
 

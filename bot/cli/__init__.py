@@ -1,0 +1,1 @@
+"""The `helpdesk` command line (bot/cli/main.py) and its sub-commands."""
