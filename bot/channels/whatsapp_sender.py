@@ -52,11 +52,15 @@ def _plain(message: OutMessage) -> str:
     return Outbound(message.text, buttons).as_plain()
 
 
+def _open(last: dt.datetime | None) -> bool:
+    return last is not None and utcnow() - repo.aware(last) < WINDOW - WINDOW_MARGIN
+
+
 def _window(db: Engine, contact_id: int) -> str:
     """open | template (send it now) | waiting (a template already went out since the person last wrote)."""
     with read_session(db) as s:
         last = contacts.last_inbound_at(s, contact_id=contact_id)
-        if last is not None and utcnow() - last < WINDOW - WINDOW_MARGIN:
+        if _open(last):
             return "open"
         waiting = outbox_rows.template_sent_since(s, contact_id=contact_id, since=last)
         return "waiting" if waiting else "template"
@@ -95,7 +99,9 @@ class WhatsAppSender:
         self.template_variables = dict(template_variables)
 
     async def send(self, message: OutMessage) -> str | Sent:
-        window = await asyncio.to_thread(_window, self.db, message.contact_id)
+        # a reply nearly always follows the message it answers: the claim's reading of when the person
+        # last wrote settles it, and the database is asked only when the window looks closed
+        window = "open" if _open(message.last_inbound_at) else await asyncio.to_thread(_window, self.db, message.contact_id)
         if window == "open":
             sid = ""
             parts = split_text(_plain(message), MAX_BODY_CHARS)

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from bot.workers.loop import WorkerLoop
 from bot.workers.loop import backoff as _backoff
+from storage import contacts
 from storage import outbox as rows
 from storage.db import read_session, unit_of_work
 from storage.models import Outbox, utcnow
@@ -64,6 +65,7 @@ class OutMessage:
     claimed_at: dt.datetime | None = None  # identifies this claim: a later claim of the row supersedes it
     # set when an earlier claim (made at this time) died mid-send: the message may already be out
     uncertain_since: dt.datetime | None = None
+    last_inbound_at: dt.datetime | None = None  # when the person last wrote, read with the claim
 
 
 @dataclass(frozen=True)
@@ -118,9 +120,11 @@ class Dispatcher:
         with unit_of_work(self.db) as s:
             claimed = rows.claim(s, channels=self.channels, limit=limit, sending_timeout=self.sending_timeout,
                                  ids=ids, now=now)
+            last = contacts.last_inbound_of(s, contact_ids=sorted({r.contact_id for r in claimed}))
             # the loaded rows still hold their status before this claim: `sending` means a process died mid-send
             return [OutMessage(r.id, r.channel, r.address, r.text, tuple(r.buttons), r.contact_id, now,  # type: ignore[arg-type]
-                               uncertain_since=r.next_attempt_at if r.status == rows.SENDING else None)
+                               uncertain_since=r.next_attempt_at if r.status == rows.SENDING else None,
+                               last_inbound_at=last.get(r.contact_id))
                     for r in claimed]
 
     def lane(self, message: OutMessage) -> object:

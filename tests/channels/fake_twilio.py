@@ -116,6 +116,8 @@ class FakeTwilio:
         prefix = f"/2010-04-01/Accounts/{self.account_sid}/"
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the real API: the client reuses its connections
+
             def log_message(self, *args: Any) -> None:
                 pass
 

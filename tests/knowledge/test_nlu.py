@@ -75,3 +75,17 @@ def test_the_shipped_models_read_each_head(ctx) -> None:  # type: ignore[no-unty
     assert danger.danger_p >= 0.6 and danger.danger_kind in ("confinement", "starvation")
     assert oos.intent == "out_of_scope" and oos.danger_p < 0.25
     assert abs(sum(faq.intent_probs.values()) - 1) < 1e-6
+
+
+def test_the_fast_reading_equals_scikit_learns_own(ctx) -> None:  # type: ignore[no-untyped-def]
+    """`tfidf` and `margins_of` skip scikit-learn's per-call checks; the numbers must not change."""
+    import numpy as np
+
+    models = ctx.understanding.models
+    texts = ["", "???", "gajih blm dibyr 3 bln", "Saya DIKUNCI majikan!!", "cek PT Sinar Jaya Abadi " * 20]
+    for _, part in models.vectorizer.transformer_list:
+        fast, slow = nlu.tfidf(part, texts), part.transform(texts)
+        assert np.allclose(fast.toarray(), slow.toarray(), atol=1e-6)
+    x = models.vectorizer.transform(texts)
+    assert np.allclose(nlu.margins_of(models.entry.svm, x), models.entry.svm.decision_function(x), atol=1e-5)
+    assert np.allclose(nlu.danger_of(models.danger, x), models.danger.predict_proba(x)[:, 1], atol=1e-6)
