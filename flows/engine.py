@@ -22,7 +22,8 @@ from flows.state import (AttachEvidence, CaseView, Effect, EraseMyData, Escalate
                          RecordRating, RecordUnanswered, RelayToCase, State, Step, StepResult, Turn, UpdateCase,
                          WithdrawCase)
 from storage import cases, conversations, inbox, privacy, repo
-from storage.conversations import Database, DuplicateKey, Transaction, TurnRows
+from storage.conversations import Database, Transaction, TurnRows
+from storage.errors import DuplicateKey
 from storage.models import Case, utcnow
 
 log = logging.getLogger(__name__)

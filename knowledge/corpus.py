@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge.errors import CorpusError
 from knowledge.kb import KB_DIR, PLACEHOLDER, KnowledgeBase
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
@@ -57,10 +58,6 @@ class Example:
         if self.intent != "report":
             return None
         return DANGER_KINDS[self.label] if self.emergency else self.label
-
-
-class CorpusError(ValueError):
-    """A corpus line that cannot be read: the message names the file and line."""
 
 
 def _intent_of(path: Path, root: Path) -> tuple[str, bool]:

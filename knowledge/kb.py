@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 from rapidfuzz import fuzz, process
 
+from knowledge.errors import KnowledgeBaseError
+
 KB_DIR = Path(__file__).parent / "kb"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader is ~10x faster at start-up
 MAX_ANSWER_CHARS = 350  # the first message, rendered: one phone screen
@@ -65,10 +67,6 @@ class KnowledgeBase:
             cached = {e.id: e for e in self.entries}
             object.__setattr__(self, "_by_id_cache", cached)
         return cached
-
-
-class KnowledgeBaseError(ValueError):
-    """The KB files are not readable as a knowledge base at all."""
 
 
 def _entry_from(raw: dict[str, Any], source: str) -> Entry:

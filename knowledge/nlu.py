@@ -34,6 +34,7 @@ from sklearn.svm import LinearSVC
 
 from knowledge import corpus
 from knowledge.corpus import Example
+from knowledge.errors import CorpusError
 from knowledge.kb import KnowledgeBase
 from knowledge.normalise import fold, normalise
 
@@ -260,7 +261,7 @@ def train(kb: KnowledgeBase, cache_dir: Path = CACHE_DIR) -> Models:
     examples = corpus.load(kb)
     problems = corpus.check(examples, kb)
     if problems:
-        raise corpus.CorpusError("; ".join(problems[:10]))
+        raise CorpusError("; ".join(problems[:10]))
     models = fit(examples, {e.id: e.topic for e in kb.entries})
     models.key = cache_key()
     cache_dir.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import and_, false, or_, true
 from sqlmodel import Session, col
 
-from storage.cases import CaseForbidden
+from storage.errors import CaseForbidden
 from storage.ids import saved_id
 from storage.models import Case, CaseEvent, Officer, utcnow
 

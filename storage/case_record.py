@@ -22,7 +22,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage import registry, repo
-from storage.cases import PRIORITIES, CaseError, CaseForbidden, get_case
+from storage.cases import PRIORITIES, get_case
+from storage.errors import CaseError, CaseForbidden
 from storage.ids import saved_id
 from storage.models import (
     Agency,

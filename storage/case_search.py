@@ -27,7 +27,8 @@ from sqlalchemy import Text, and_, cast, false, func, or_
 from sqlmodel import Session, col, select
 
 from storage import access, people, registry
-from storage.cases import OPEN_STATUSES, STATUSES, CaseError
+from storage.cases import OPEN_STATUSES, STATUSES
+from storage.errors import CaseError
 from storage.ids import saved_id
 from storage.models import Agency, Case, CaseRecord, Contact, MessageLog, Officer, Person, SavedView, utcnow
 

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from storage import cases
+from storage.errors import CaseError, CaseForbidden
 from storage.ids import saved_id
 from storage.models import Case, CaseEvent, MessageLog, Officer
 
@@ -158,9 +159,9 @@ def set_waiting(session: Session, *, case_id: int, officer: Officer, follow_up_a
     now = _now(now)
     follow_up_at = _now(follow_up_at)
     if follow_up_at <= now:
-        raise cases.CaseError("Tanggal tindak lanjut harus setelah saat ini.")
+        raise CaseError("Tanggal tindak lanjut harus setelah saat ini.")
     if follow_up_at > now + dt.timedelta(days=90):
-        raise cases.CaseError("Tanggal tindak lanjut paling lama 90 hari lagi.")
+        raise CaseError("Tanggal tindak lanjut paling lama 90 hari lagi.")
     case = cases.get_case(session, case_id=case_id)
     cases._may_act(case, officer)
     if case.status != "waiting":
@@ -187,9 +188,9 @@ def reopen(session: Session, *, case_id: int, officer: Officer, reason: str, now
     case = cases.get_case(session, case_id=case_id)
     cases._active(officer)
     if case.status not in cases.CLOSED_STATUSES:
-        raise cases.CaseError(f"Kasus {case.number} masih terbuka.")
+        raise CaseError(f"Kasus {case.number} masih terbuka.")
     if case.assignee_id is not None and case.assignee_id != officer.id and not cases._is_supervisor(officer):
-        raise cases.CaseForbidden("Hanya petugas kasus ini atau supervisor yang boleh membukanya kembali.")
+        raise CaseForbidden("Hanya petugas kasus ini atau supervisor yang boleh membukanya kembali.")
     holder = session.get(Officer, case.assignee_id) if case.assignee_id else None
     if holder is None or not holder.active:
         case.assignee_id = None

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from sqlmodel import Session, col, select
 
 from storage import cases
+from storage.errors import CaseError, CaseForbidden
 from storage.models import Case, Officer, utcnow
 
 MAX_BULK = 500  # cases in one bulk action (a few pages of the queue)
@@ -30,14 +31,14 @@ def flag_suspected_spam(session: Session, *, number: str, reason: str) -> Case |
 def _supervisor(officer: Officer) -> Officer:
     cases._active(officer)
     if not cases._is_supervisor(officer):
-        raise cases.CaseForbidden("Hanya supervisor atau admin yang boleh menutup kasus sebagai spam.")
+        raise CaseForbidden("Hanya supervisor atau admin yang boleh menutup kasus sebagai spam.")
     return officer
 
 
 def _bulk(session: Session, case_ids: Sequence[int]) -> list[Case]:
     ids = sorted(set(case_ids))
     if len(ids) > MAX_BULK:
-        raise cases.CaseError(f"Paling banyak {MAX_BULK} kasus sekaligus.")
+        raise CaseError(f"Paling banyak {MAX_BULK} kasus sekaligus.")
     return list(session.exec(select(Case).where(col(Case.id).in_(ids)).order_by(col(Case.id)))) if ids else []
 
 

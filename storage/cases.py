@@ -28,6 +28,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage import repo
+from storage.errors import CaseError, CaseForbidden, CaseNotFound
 from storage.ids import saved_id
 from storage.models import Case, CaseEvent, Contact, Conversation, Officer, Outbox, utcnow
 
@@ -52,18 +53,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "resolved": frozenset({"closed"}),
     "closed": frozenset(),
 }
-
-
-class CaseError(Exception):
-    """An illegal transition, or an action the officer's role may not take. The message is for officers."""
-
-
-class CaseForbidden(CaseError):
-    """The officer's role (or not being the assignee) does not allow this action."""
-
-
-class CaseNotFound(CaseError):
-    """No case with that id."""
 
 
 @dataclass(frozen=True)

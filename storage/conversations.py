@@ -20,14 +20,11 @@ from sqlmodel import Session
 
 from storage import inbox, repo
 from storage.db import unit_of_work
+from storage.errors import DuplicateKey
 from storage.models import Case, Contact, Conversation, utcnow
 
 Database: TypeAlias = Engine
 Transaction: TypeAlias = Session  # what `transaction` yields: pass it to the storage functions
-
-
-class DuplicateKey(Exception):
-    """A unique key was already taken: another transaction stored the same row first."""
 
 
 @contextmanager

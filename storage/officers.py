@@ -6,16 +6,13 @@ import logging
 
 from sqlmodel import Session, col, select
 
+from storage.errors import OfficerError
 from storage.models import Officer
 from storage.staff_sessions import end_sessions_of
 
 log = logging.getLogger(__name__)
 
 ROLES = ("officer", "supervisor", "admin")
-
-
-class OfficerError(ValueError):
-    """An officer account cannot be created or changed as asked."""
 
 
 def add_officer(session: Session, *, username: str, password_hash: str, role: str, display_name: str = "") -> Officer:

@@ -11,14 +11,11 @@ import secrets
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage.errors import ListError
 from storage.models import CannedReply, ReferralPartner, utcnow
 
 PARTNER_KINDS = ("embassy", "police", "ngo", "government", "other")
 MAX_CANNED_TEXT = 4000
-
-
-class ListError(Exception):
-    """A refused edit of a list; the message is for the admin."""
 
 
 def _clean(value: str, limit: int, what: str, *, required: bool = True) -> str:

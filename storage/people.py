@@ -23,7 +23,8 @@ from sqlalchemy import ColumnElement, false, func, update
 from sqlmodel import Session, col, select
 
 from storage import access
-from storage.cases import CaseError, CaseForbidden, get_case
+from storage.cases import get_case
+from storage.errors import CaseForbidden, PersonError
 from storage.ids import saved_id
 from storage.models import (
     Case,
@@ -40,10 +41,6 @@ RISK_KINDS = ("tppo_victim", "borrowed_phone", "monitored_phone", "threatened")
 MAX_FLAG_DAYS = 3 * 365
 MERGED_KIND = "person_merged"
 UNMERGED_KIND = "person_unmerged"
-
-
-class PersonError(CaseError):
-    """A link, unlink or flag that cannot be made; the message is for officers."""
 
 
 @dataclass(frozen=True)

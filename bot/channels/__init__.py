@@ -68,6 +68,10 @@ def _best_cut(window: str, limit: int) -> int:
     return limit
 
 
+class MediaError(Exception):
+    """A file could not be fetched or is not accepted (type, size, host). The message names no person."""
+
+
 class BadWebhook(Exception):
     """A webhook request that cannot be used; `status` is the 4xx to answer."""
 

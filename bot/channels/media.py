@@ -30,6 +30,7 @@ from typing import Protocol
 import filetype
 from sqlalchemy.engine import Engine
 
+from bot.channels import MediaError
 from storage import evidence as evidence_rows
 from storage.db import read_session, unit_of_work
 from storage.evidence import PendingEvidence
@@ -58,10 +59,6 @@ _ALIASES = {"image/apng": "image/png", "audio/x-m4a": "audio/mp4"}
 SNIFF_BYTES = 8192  # filetype reads no more than this, and the text check looks no further
 _MARKUP = re.compile(rb"<(?:!doctype\s+html|!--|\?xml|svg|[a-z][a-z0-9]*[\s/>])", re.IGNORECASE)
 SWEEP_AGE = dt.timedelta(days=7)
-
-
-class MediaError(Exception):
-    """A file could not be fetched or is not accepted (type, size, host). The message names no person."""
 
 
 def normalise_type(content_type: str | None) -> str:

@@ -28,6 +28,7 @@ from bot.channels.staff_desk_texts import (CANNOT, CLAIMED, FILE_CAPTION_ONLY, F
                                            RATING_PROMPT, REFUSE_NOT_MEMBER, REFUSE_UNCHECKED, REFUSE_UNLINKED)
 from storage import cases, staff_threads
 from storage.db import read_session, unit_of_work
+from storage.errors import CaseError
 from storage.models import Officer
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ class OfficerCommands:
             try:
                 relayed = await asyncio.to_thread(reply, self.service.db, case_id, officer_id, text,
                                                   f"tgstaff:{msg.chat_id}:{msg.message_id}")
-            except cases.CaseError as exc:
+            except CaseError as exc:
                 self._remember(msg)
                 await self._say(msg, NOT_SENT.format(reason=exc))
                 return
@@ -150,7 +151,7 @@ class OfficerCommands:
         claiming = command == "ambil"
         try:
             text = await asyncio.to_thread(claim if claiming else resolve, self.service.db, case_id, officer_id)
-        except cases.CaseError as exc:
+        except CaseError as exc:
             self._remember(msg)
             await self._say(msg, CANNOT.format(reason=exc))
             return

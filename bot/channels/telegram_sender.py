@@ -19,8 +19,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.channels import split_text
-from bot.channels.media import MediaError
+from bot.channels import MediaError, split_text
 from bot.channels.telegram_messages import keyboard
 from bot.workers.outbox import OutMessage, SendError
 

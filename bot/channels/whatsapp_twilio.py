@@ -14,7 +14,8 @@ import httpx
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from bot.channels.media import MediaError, accepted, normalise_type
+from bot.channels import MediaError
+from bot.channels.media import accepted, normalise_type
 
 # --- the twilio client, pointed at a local fake when HELPDESK_TWILIO_API_URL is set ------------------------
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Iterator, TextIO
 
 from bot.settings import ConfigError, Settings, load_settings
+from knowledge.errors import CorpusError, KnowledgeBaseError
 
 log = logging.getLogger("helpdesk")
 
@@ -139,7 +140,7 @@ def cmd_kb_check(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         kb = kb_module.load()
-    except kb_module.KnowledgeBaseError as exc:
+    except KnowledgeBaseError as exc:
         print(f"kb check: {exc}", file=sys.stderr)
         return 1
     forbidden: list[str] = []
@@ -163,11 +164,11 @@ def cmd_kb_check(settings: Settings, args: argparse.Namespace) -> int:
 # ---- agencies ---------------------------------------------------------------------------------
 
 def cmd_nlu_train(settings: Settings, args: argparse.Namespace) -> int:
-    from knowledge import corpus, kb, nlu
+    from knowledge import kb, nlu
 
     try:
         models = nlu.train(kb.load())
-    except corpus.CorpusError as exc:
+    except CorpusError as exc:
         print(f"corpus: {exc}", file=sys.stderr)
         return 1
     print(f"trained {models.key} in {models.trained_seconds:.1f} s")

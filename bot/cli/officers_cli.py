@@ -53,7 +53,8 @@ def read_password(command: str, username: str) -> str | None:
 
 def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
     from storage.db import unit_of_work
-    from storage.officers import OfficerError, add_officer
+    from storage.errors import OfficerError
+    from storage.officers import add_officer
 
     password = read_password("add", args.username.strip().lower())
     if password is None:
@@ -72,7 +73,8 @@ def cmd_add(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_password(settings: Settings, args: argparse.Namespace) -> int:
     """Set an account's password (e.g. the only admin forgot theirs); its console sessions end."""
     from storage.ids import saved_id
-    from storage.officers import OfficerError, by_username, set_password
+    from storage.errors import OfficerError
+    from storage.officers import by_username, set_password
 
     username = args.username.strip().lower()
     password = read_password("password", username)
@@ -102,7 +104,7 @@ def cmd_list(settings: Settings, args: argparse.Namespace) -> int:
 def _change(settings: Settings, change: Callable[[Session], object], done: str) -> int:
     """Apply `change(session)` to an account; print `done`, or the refusal and exit 1."""
     from storage.db import unit_of_work
-    from storage.officers import OfficerError
+    from storage.errors import OfficerError
 
     try:
         with unit_of_work(_db(settings)) as s:
@@ -132,7 +134,8 @@ def cmd_reset_2fa(settings: Settings, args: argparse.Namespace) -> int:
     """Forget an account's second factor (a lost phone); its sessions end and it enrols again."""
     from storage.ids import saved_id
     from storage.officer_totp import reset
-    from storage.officers import OfficerError, by_username
+    from storage.errors import OfficerError
+    from storage.officers import by_username
 
     username = args.username.strip().lower()
 

@@ -31,8 +31,9 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.web import passwords
-from bot.web.auth_limits import LoginGuard, LoginThrottled
-from bot.web.passwords import PasswordPool, PasswordPoolBusy
+from bot.web.auth_limits import LoginGuard
+from bot.web.errors import LoginRequired, LoginThrottled, PasswordPoolBusy
+from bot.web.passwords import PasswordPool
 from storage import officers
 from storage.db import read_session, unit_of_work
 from storage.ids import saved_id
@@ -45,10 +46,6 @@ LOGIN_CSRF_COOKIE = "mc_login_csrf"
 COOKIE_PATH = "/console"
 BUSY_RETRY_SECONDS = 5  # the password pool is full: come back in a moment
 SUPERVISOR_ROLES = ("supervisor", "admin")
-
-
-class LoginRequired(Exception):
-    """No valid console session: pages redirect to the login form, other requests get 401."""
 
 
 @dataclass(frozen=True)

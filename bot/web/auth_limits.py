@@ -18,14 +18,9 @@ from collections import deque
 from dataclasses import dataclass
 
 from bot.settings_sections import LoginSettings
+from bot.web.errors import LoginThrottled
 
 LOGIN_WINDOW_SECONDS = 15 * 60
-
-
-class LoginThrottled(Exception):
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(retry_after)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from bot.web import (
 )
 from bot.web.auth_limits import LoginGuard
 from bot.web.console_pages import _SCRIPT_PATHS, ConsoleHeaders, _error_page, _quote, _templates
-from storage import cases
+from bot.web.errors import LoginRequired
+from storage.errors import CaseError, CaseForbidden, CaseNotFound
 
 # the order routes match in: sign-in, queue, case, officers, then the person and search (issue 15),
 # live alerts, the dashboard (issue 16), the case record, canned replies and partners
@@ -39,8 +40,8 @@ def install(app: FastAPI) -> None:
     """Mount the console on the app: routes, templates, error pages, security headers, the scheduler."""
     app.state.console_templates = _templates()
 
-    @app.exception_handler(auth.LoginRequired)
-    async def login_required(request: Request, exc: auth.LoginRequired) -> Response:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
         scripted = request.url.path in _SCRIPT_PATHS or request.headers.get("x-requested-with")
         if request.method == "GET" and not scripted:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -50,9 +51,9 @@ def install(app: FastAPI) -> None:
         auth.clear_session_cookie(response)
         return response
 
-    @app.exception_handler(cases.CaseError)
-    async def case_error(request: Request, exc: cases.CaseError) -> Response:
-        status = 404 if isinstance(exc, cases.CaseNotFound) else 403 if isinstance(exc, cases.CaseForbidden) else 409
+    @app.exception_handler(CaseError)
+    async def case_error(request: Request, exc: CaseError) -> Response:
+        status = 404 if isinstance(exc, CaseNotFound) else 403 if isinstance(exc, CaseForbidden) else 409
         return _error_page(request, str(exc), status)
 
     @app.exception_handler(StarletteHTTPException)

@@ -20,8 +20,8 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.web import auth
 from bot.web.auth import CsrfChecked, StaffUser
-from bot.web.auth_limits import LoginThrottled
-from bot.web.passwords import MAX_LENGTH, PROBLEMS_ID, PasswordPoolBusy, password_problem
+from bot.web.errors import LoginThrottled, PasswordPoolBusy
+from bot.web.passwords import MAX_LENGTH, PROBLEMS_ID, password_problem
 from storage import officers, staff_sessions
 from storage.db import unit_of_work
 

@@ -25,6 +25,7 @@ from bot.web.auth import CsrfChecked
 from bot.web.console_pages import RowId, _render, _uow
 from bot.web.console_record import PARTNER_KIND_LABELS
 from storage import partners
+from storage.errors import ListError
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def _save_canned(request: Request, staff: auth.Staff, canned_id: int | None, tit
         with _uow(request) as s:
             partners.save_canned(s, canned_id=canned_id, title=title, text=text, position=position,
                                  active=bool(active), by=staff.username)
-    except partners.ListError as exc:
+    except ListError as exc:
         return _canned_page(request, staff, error=str(exc), status_code=400)
     log.info("admin %s saved a canned reply", staff.officer_id)
     return RedirectResponse("/console/admin/balasan?ok=saved", status_code=303)
@@ -87,7 +88,7 @@ def delete_canned(request: Request, canned_id: RowId, staff: auth.Admin, _: Csrf
     try:
         with _uow(request) as s:
             partners.delete_canned(s, canned_id=canned_id)
-    except partners.ListError as exc:
+    except ListError as exc:
         return _canned_page(request, staff, error=str(exc), status_code=404)
     return RedirectResponse("/console/admin/balasan?ok=deleted", status_code=303)
 
@@ -103,7 +104,7 @@ def _save_partner(request: Request, staff: auth.Staff, partner_id: int | None, n
         with _uow(request) as s:
             partners.save_partner(s, partner_id=partner_id, name=name, kind=kind, country=country, contact=contact,
                                   active=bool(active))
-    except partners.ListError as exc:
+    except ListError as exc:
         return _partners_page(request, staff, error=str(exc), status_code=400)
     log.info("admin %s saved a referral partner", staff.officer_id)
     return RedirectResponse("/console/admin/mitra?ok=saved", status_code=303)

@@ -33,8 +33,10 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from bot.web import auth
 from bot.web.auth import CsrfChecked
-from storage import case_sla, cases, staff_sessions
+from bot.web.errors import LoginRequired
+from storage import case_sla, staff_sessions
 from storage.db import read_session, unit_of_work
+from storage.errors import CaseError
 from storage.ids import saved_id
 from storage.models import Officer
 
@@ -172,7 +174,7 @@ async def alert_stream(request: Request) -> StreamingResponse:
 def _officer(s: Any, staff: auth.Staff) -> Officer:
     officer = s.get(Officer, staff.officer_id)
     if officer is None:
-        raise auth.LoginRequired()
+        raise LoginRequired()
     return officer
 
 
@@ -194,7 +196,7 @@ def parse_local(value: str, tz: ZoneInfo) -> dt.datetime:
         moment = dt.datetime.fromisoformat(value) if "T" in value or " " in value else \
             dt.datetime.combine(dt.date.fromisoformat(value), dt.time(8, 0))
     except ValueError:
-        raise cases.CaseError("Tanggal tindak lanjut tidak bisa dibaca (contoh: 2026-12-05 09:00).") from None
+        raise CaseError("Tanggal tindak lanjut tidak bisa dibaca (contoh: 2026-12-05 09:00).") from None
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
 
 
@@ -203,7 +205,7 @@ def wait_for_person(request: Request, case_id: RowId, staff: CsrfChecked,
                     follow_up: Annotated[str, Form(max_length=40)] = "",
                     note: Annotated[str, Form(max_length=2000)] = "") -> Response:
     if not follow_up.strip():
-        raise cases.CaseError("Status menunggu balasan memerlukan tanggal tindak lanjut.")
+        raise CaseError("Status menunggu balasan memerlukan tanggal tindak lanjut.")
     when = parse_local(follow_up, ZoneInfo(_service(request).settings.service.timezone))
     with unit_of_work(_service(request).db) as s:
         case_sla.set_waiting(s, case_id=case_id, officer=_officer(s, staff), follow_up_at=when, note=note)

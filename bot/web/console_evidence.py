@@ -23,12 +23,14 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 
-from bot.web.auth import LoginRequired, StaffUser
+from bot.web.auth import StaffUser
 from bot.web.console_pages import RowId
-from bot.channels import media
+from bot.web.errors import LoginRequired
+from bot.channels import MediaError, media
 from bot.settings import PROJECT_ROOT
 from storage import access, cases, repo
 from storage.db import unit_of_work
+from storage.errors import CaseForbidden
 from storage.models import Evidence, Officer
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ def serving(path: Path, *, claimed: str, name: str, download: bool) -> Served:
         head = fh.read(media.SNIFF_BYTES)
     try:
         content_type, extension = media.detect(head, claimed=claimed, complete=size <= len(head))
-    except media.MediaError:
+    except MediaError:
         content_type, extension = DOWNLOAD_TYPE, ".bin"
     shown = media.presentation(content_type)
     inline = not download and shown in ("image", "audio")
@@ -93,7 +95,7 @@ def view_evidence(request: Request, case_id: RowId, evidence_id: RowId, staff: S
         if officer is None:
             raise LoginRequired()
         if not officer.active:
-            raise cases.CaseForbidden("Akun petugas ini sudah dinonaktifkan.")
+            raise CaseForbidden("Akun petugas ini sudah dinonaktifkan.")
         case = cases.get_case(s, case_id=case_id)
         if access.access_to(case, officer) is not access.Access.FULL:
             # evidence belongs to the full case: the attempt is audited, committed with this unit of work

@@ -15,8 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.web import auth, console_totp
 from bot.web.auth import CsrfChecked
-from bot.web.auth_limits import LoginThrottled
 from bot.web.console_pages import _render, _safe_next
+from bot.web.errors import LoginRequired, LoginThrottled
 
 router = APIRouter(prefix="/console")
 
@@ -26,7 +26,7 @@ def login_page(request: Request, next: str = Query(default="/console", max_lengt
     try:
         auth.current_staff(request)
         return RedirectResponse(_safe_next(next), status_code=303)
-    except auth.LoginRequired:
+    except LoginRequired:
         pass
     token = auth.login_csrf_token(request)
     response = _render(request, "login.html", {"csrf_token": token, "next": _safe_next(next), "error": ""})

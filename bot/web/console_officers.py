@@ -20,6 +20,7 @@ from bot.web.auth import CsrfChecked, StaffUser
 from bot.web.console_pages import RowId, _render, _uow
 from bot.web.passwords import hash_password, new_password
 from storage import officers, questions, staff_sessions
+from storage.errors import OfficerError
 from storage.models import Officer
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def add_officer(request: Request, staff: auth.Admin, _: CsrfChecked, username: A
             officer = officers.add_officer(s, username=username, password_hash=hash_password(password), role=role,
                                            display_name=display_name.strip())
             created = officer.username
-    except officers.OfficerError as exc:
+    except OfficerError as exc:
         return _officers_page(request, staff, error=f"Akun tidak dibuat: {exc}", status_code=400)
     log.info("admin added a console account (role %s)", role)
     # shown once in this response, never stored in clear or put in a URL
@@ -87,6 +88,6 @@ def reset_password(request: Request, officer_id: RowId, staff: auth.Admin, _: Cs
     try:
         with _uow(request) as s:
             username = officers.set_password(s, officer_id=officer_id, password_hash=hash_password(password)).username
-    except officers.OfficerError:
+    except OfficerError:
         raise HTTPException(404, "Akun tidak ditemukan.") from None
     return _officers_page(request, staff, shown_password=(username, password))

@@ -27,6 +27,7 @@ from sqlmodel import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.web import auth
+from bot.web.errors import LoginRequired
 from storage import access
 from storage.db import unit_of_work
 from storage.models import Officer, utcnow
@@ -95,7 +96,7 @@ def _uow(request: Request) -> ContextManager[Session]:
 def _officer(s: Session, staff: auth.Staff) -> Officer:
     officer = s.get(Officer, staff.officer_id)
     if officer is None:
-        raise auth.LoginRequired()
+        raise LoginRequired()
     return officer
 
 

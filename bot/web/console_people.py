@@ -28,6 +28,7 @@ from bot.web import auth
 from bot.web.auth import CsrfChecked
 from bot.web.console_pages import MAX_ROW_ID, RowId, _officer, _render, _uow
 from storage import access, cases, people, repo
+from storage.errors import CaseForbidden, PersonError
 from storage.ids import saved_id
 from storage.models import Case, Contact, Officer
 
@@ -81,7 +82,7 @@ def _guarded(request: Request, staff: auth.Staff, case_id: int, what: str, act: 
         else:
             return act(s, case, me)
     if refused:
-        raise cases.CaseForbidden(DENIED)
+        raise CaseForbidden(DENIED)
     return None
 
 
@@ -104,7 +105,7 @@ def gate(request: Request, *, case_id: int, staff: auth.Staff, flash: str = "") 
                                 detail="ringkasan")
             summary = access.mask_phones(case.summary)
     if level is access.Access.NONE:
-        raise cases.CaseForbidden(DENIED)
+        raise CaseForbidden(DENIED)
     if level is access.Access.FULL:
         return None
     return _render(request, "case_summary.html", {
@@ -144,7 +145,7 @@ def merge_person(request: Request, case_id: RowId, staff: CsrfChecked,
     def act(s: Session, case: Case, me: Officer) -> None:
         other = people.find_contact(s, ref=ref)
         if other is None:
-            raise people.PersonError("Alamat atau nomor kasus itu tidak ditemukan.")
+            raise PersonError("Alamat atau nomor kasus itu tidak ditemukan.")
         people.merge(s, contact_id=case.contact_id, other_contact_id=saved_id(other.id),
                      officer_name=me.username, case_id=case.id)
 
@@ -160,7 +161,7 @@ def unmerge_person(request: Request, case_id: RowId, staff: CsrfChecked,
         own = s.get(Contact, case.contact_id)
         target = s.get(Contact, contact_id)
         if own is None or target is None or own.person_id is None or target.person_id != own.person_id:
-            raise people.PersonError("Alamat ini tidak terhubung dengan orang pada kasus ini.")
+            raise PersonError("Alamat ini tidak terhubung dengan orang pada kasus ini.")
         people.unmerge(s, contact_id=contact_id, officer_name=me.username, is_supervisor=access.is_supervisor(me),
                        case_id=case.id)
 
@@ -174,7 +175,7 @@ def _local_end_of_day(request: Request, day: str) -> dt.datetime | None:
     try:
         date = dt.date.fromisoformat(day)
     except ValueError:
-        raise people.PersonError("Tanggal berakhir tidak valid.") from None
+        raise PersonError("Tanggal berakhir tidak valid.") from None
     tz = ZoneInfo(request.app.state.settings.service.timezone)
     # the flag holds through the whole local day it names
     return dt.datetime.combine(date + dt.timedelta(days=1), dt.time(0), tzinfo=tz).astimezone(dt.UTC)
@@ -200,7 +201,7 @@ def remove_flag(request: Request, case_id: RowId, flag_id: RowId, staff: CsrfChe
     def act(s: Session, case: Case, me: Officer) -> None:
         contact = s.get(Contact, case.contact_id)
         if contact is None or contact.person_id is None:
-            raise people.PersonError("Tanda risiko tidak ditemukan.")
+            raise PersonError("Tanda risiko tidak ditemukan.")
         people.remove_flag(s, flag_id=flag_id, person_id=contact.person_id, officer_name=me.username,
                            case_id=case.id)
 

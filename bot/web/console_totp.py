@@ -27,7 +27,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.web import auth, totp
-from bot.web.auth_limits import LoginGuard, LoginThrottled
+from bot.web.auth_limits import LoginGuard
+from bot.web.errors import LoginThrottled
 from bot.web.console_pages import _safe_next
 from storage import officer_totp, staff_sessions
 from storage.db import unit_of_work

@@ -19,8 +19,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.web import auth, totp
 from bot.web.auth import CsrfChecked, StaffUser
-from bot.web.auth_limits import LoginGuard, LoginThrottled
+from bot.web.auth_limits import LoginGuard
 from bot.web.console_totp import WRONG_CODE, _confirm, _db, _enrol_context, _ensure_secret, _render
+from bot.web.errors import LoginRequired, LoginThrottled
 from storage import officer_totp
 from storage.db import read_session, unit_of_work
 from storage.models import Officer
@@ -34,7 +35,7 @@ def _own(request: Request, staff: auth.Staff) -> tuple[Officer, int]:
     with read_session(_db(request)) as s:
         officer = s.get(Officer, staff.officer_id)
         if officer is None:
-            raise auth.LoginRequired()
+            raise LoginRequired()
         return officer, officer_totp.recovery_codes_left(s, officer_id=staff.officer_id)
 
 

@@ -28,6 +28,8 @@ from typing import TypeVar
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from bot.web.errors import PasswordPoolBusy
+
 MIN_LENGTH = 12
 MAX_LENGTH = 200  # sign-in reads at most this much of what is typed
 
@@ -63,10 +65,6 @@ def new_password() -> str:
 
 
 # --- the pool the web app hashes on --------------------------------------------------------------
-
-
-class PasswordPoolBusy(Exception):
-    """More password checks are waiting than the pool accepts; the caller asks to try again shortly."""
 
 
 def _lower_priority() -> None:

@@ -16,6 +16,7 @@ from bot.web.app import create_app
 from bot.service import build_service
 from storage import case_detail, case_sla, cases, officers, repo
 from storage.db import unit_of_work
+from storage.errors import CaseError, CaseForbidden
 from storage.models import Case, Contact, Officer, utcnow
 from tests.bot.console_util import add_staff, login
 from tests.conftest import Chat
@@ -144,7 +145,7 @@ def test_waiting_needs_a_future_follow_up_date(service) -> None:
     with time_machine.travel(T0, tick=False):
         _, case_id, _ = open_report(service, "saya mau bicara dengan petugas")
         act(service, cases.claim, case_id=case_id, officer=ani)
-        with pytest.raises(cases.CaseError):
+        with pytest.raises(CaseError):
             act(service, case_sla.set_waiting, case_id=case_id, officer=ani, follow_up_at=T0 - dt.timedelta(hours=1))
     assert load(service, case_id).status == "claimed"
 
@@ -187,9 +188,9 @@ def test_reopening_is_audited_with_its_reason_and_restarts_the_resolution_clock(
         _, case_id, _ = open_report(service)
         act(service, cases.claim, case_id=case_id, officer=ani)
         act(service, cases.resolve, case_id=case_id, officer=ani, rating_prompt=PROMPT)
-        with pytest.raises(cases.CaseError):  # a reason is required
+        with pytest.raises(CaseError):  # a reason is required
             act(service, case_sla.reopen, case_id=case_id, officer=ani, reason="  ")
-        with pytest.raises(cases.CaseForbidden):  # not budi's case
+        with pytest.raises(CaseForbidden):  # not budi's case
             act(service, case_sla.reopen, case_id=case_id, officer=budi, reason="saya lihat pesan baru")
         clock.shift(dt.timedelta(days=5))
         act(service, case_sla.reopen, case_id=case_id, officer=sri, reason="pelapor menelepon: paspor belum kembali")
@@ -198,7 +199,7 @@ def test_reopening_is_audited_with_its_reason_and_restarts_the_resolution_clock(
         assert case.reopened_at == T0 + dt.timedelta(days=5)
         # the resolution clock counts from the reopening, not the opening five days ago
         assert scheduler.check_sla(service, utcnow()).whole_case.resolution_overdue == []
-        with pytest.raises(cases.CaseError):  # open already
+        with pytest.raises(CaseError):  # open already
             act(service, case_sla.reopen, case_id=case_id, officer=sri, reason="lagi")
     kind, actor, detail = trail(service, case_id)[-1]
     assert (kind, actor) == ("reopened", "sri")

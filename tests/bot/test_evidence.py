@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
 from bot.web.app import create_app
-from bot.channels import media
-from bot.channels.media import EvidenceStore, MediaError
+from bot.channels import MediaError, media
+from bot.channels.media import EvidenceStore
 from bot.web.console_evidence import EVENT_KIND
 from bot.settings_sections import MediaSettings
 from flows.messages import MediaRef

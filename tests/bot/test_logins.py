@@ -11,7 +11,8 @@ import pytest
 
 from bot.web import passwords
 from bot.web.app import create_app
-from bot.web.auth_limits import LOGIN_WINDOW_SECONDS, LoginGuard, LoginThrottled
+from bot.web.auth_limits import LOGIN_WINDOW_SECONDS, LoginGuard
+from bot.web.errors import LoginThrottled, PasswordPoolBusy
 from tests.bot.console_util import add_staff, csrf_of
 
 BURST = 200
@@ -195,7 +196,7 @@ def test_the_pool_refuses_beyond_its_queue() -> None:
     async def run() -> list[object]:
         slow = [asyncio.get_running_loop().create_task(pool.run(hold.wait, 5)) for _ in range(2)]
         await asyncio.sleep(0.05)
-        with pytest.raises(passwords.PasswordPoolBusy):
+        with pytest.raises(PasswordPoolBusy):
             await pool.verify("x", None)
         hold.set()
         return list(await asyncio.gather(*slow))

@@ -11,7 +11,8 @@ import pytest
 from rapidfuzz import fuzz, process, utils
 
 from knowledge import corpus
-from knowledge.corpus import DANGER_KINDS, CorpusError
+from knowledge.corpus import DANGER_KINDS
+from knowledge.errors import CorpusError
 from knowledge.kb import load
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import corpus, nlu
+from knowledge.errors import CorpusError
 from knowledge.kb import load
 
 CORPUS = {
@@ -61,7 +62,7 @@ def test_an_unreadable_cache_file_is_trained_again(small_corpus: Path, tmp_path:
 
 def test_a_corpus_with_an_unknown_label_does_not_train(small_corpus: Path, tmp_path: Path) -> None:
     (small_corpus / "report" / "wages.txt").write_text("gaji | gaji telat\n", encoding="utf-8")
-    with pytest.raises(corpus.CorpusError, match="gaji"):
+    with pytest.raises(CorpusError, match="gaji"):
         nlu.train(load(), tmp_path / "cache")
 
 

@@ -11,6 +11,7 @@ from sqlmodel import select
 from flows import phrases, rating
 from storage import case_detail, case_queue, cases, first_response, officers, repo
 from storage.db import unit_of_work
+from storage.errors import CaseError, CaseForbidden, CaseNotFound
 from storage.models import CaseEvent, Contact, Conversation, MessageLog, Officer, Outbox
 from tests.conftest import Chat
 
@@ -127,7 +128,7 @@ def test_another_officer_cannot_take_a_claimed_case(service) -> None:
     _, case_id = report(service)
     with unit_of_work(service.db) as s:
         cases.claim(s, case_id=case_id, officer=ani)
-    with pytest.raises(cases.CaseError), unit_of_work(service.db) as s:
+    with pytest.raises(CaseError), unit_of_work(service.db) as s:
         cases.claim(s, case_id=case_id, officer=budi)
     assert load(service, case_id).assignee_id == ani.id
 
@@ -135,7 +136,7 @@ def test_another_officer_cannot_take_a_claimed_case(service) -> None:
 def test_an_officer_cannot_assign_or_reassign(service) -> None:
     ani, budi = add_staff(service, "ani"), add_staff(service, "budi")
     _, case_id = report(service)
-    with pytest.raises(cases.CaseForbidden), unit_of_work(service.db) as s:
+    with pytest.raises(CaseForbidden), unit_of_work(service.db) as s:
         cases.assign(s, case_id=case_id, officer_id=budi.id, by=ani)
     assert load(service, case_id).assignee_id is None
     assert "assigned" not in kinds(service, case_id)
@@ -161,7 +162,7 @@ def test_a_disabled_account_can_do_nothing(service) -> None:
     with unit_of_work(service.db) as s:
         officers.set_active(s, username="ani", active=False)
         ani = s.get(Officer, ani.id)
-    with pytest.raises(cases.CaseForbidden), unit_of_work(service.db) as s:
+    with pytest.raises(CaseForbidden), unit_of_work(service.db) as s:
         cases.claim(s, case_id=case_id, officer=ani)
 
 
@@ -223,7 +224,7 @@ def test_only_the_assignee_or_a_supervisor_may_reply_or_change_status(service) -
                 lambda s: cases.set_status(s, case_id=case_id, officer=budi, status="waiting"),
                 lambda s: cases.refer(s, case_id=case_id, officer=budi, to="police", note="x"),
                 lambda s: cases.resolve(s, case_id=case_id, officer=budi, rating_prompt=RATING)):
-        with pytest.raises(cases.CaseForbidden), unit_of_work(service.db) as s:
+        with pytest.raises(CaseForbidden), unit_of_work(service.db) as s:
             act(s)
     with unit_of_work(service.db) as s:
         cases.reply_as_officer(s, case_id=case_id, officer=sri, text="Supervisor di sini.")
@@ -235,7 +236,7 @@ def test_only_the_assignee_or_a_supervisor_may_reply_or_change_status(service) -
 def test_empty_or_oversized_replies_are_refused(service, reply) -> None:
     ani = add_staff(service, "ani")
     _, case_id = report(service)
-    with pytest.raises(cases.CaseError), unit_of_work(service.db) as s:
+    with pytest.raises(CaseError), unit_of_work(service.db) as s:
         cases.reply_as_officer(s, case_id=case_id, officer=ani, text=reply)
 
 
@@ -248,7 +249,7 @@ def test_illegal_transitions_raise(service) -> None:
     with unit_of_work(service.db) as s:
         cases.claim(s, case_id=case_id, officer=ani)
     for status in ("new", "bogus"):
-        with pytest.raises(cases.CaseError), unit_of_work(service.db) as s:
+        with pytest.raises(CaseError), unit_of_work(service.db) as s:
             cases.set_status(s, case_id=case_id, officer=ani, status=status)
     with unit_of_work(service.db) as s:
         cases.resolve(s, case_id=case_id, officer=ani, rating_prompt=RATING)
@@ -256,11 +257,11 @@ def test_illegal_transitions_raise(service) -> None:
                 lambda s: cases.reply_as_officer(s, case_id=case_id, officer=ani, text="masih di sana?"),
                 lambda s: cases.resolve(s, case_id=case_id, officer=ani, rating_prompt=RATING),
                 lambda s: cases.claim(s, case_id=case_id, officer=ani)):
-        with pytest.raises(cases.CaseError), unit_of_work(service.db) as s:
+        with pytest.raises(CaseError), unit_of_work(service.db) as s:
             act(s)
     with unit_of_work(service.db) as s:
         cases.close(s, case_id=case_id, officer=ani)
-    with pytest.raises(cases.CaseError), unit_of_work(service.db) as s:
+    with pytest.raises(CaseError), unit_of_work(service.db) as s:
         cases.close(s, case_id=case_id, officer=ani)
     assert load(service, case_id).status == "closed"
 
@@ -285,7 +286,7 @@ def test_notes_and_referrals_are_in_the_audit_trail(service) -> None:
         cases.claim(s, case_id=case_id, officer=ani)
         cases.add_note(s, case_id=case_id, officer=budi, text="Saya kenal agennya.")  # any colleague may note
         cases.refer(s, case_id=case_id, officer=ani, to="embassy", note="KJRI Johor Bahru, surat 12/2026")
-    with pytest.raises(cases.CaseError), unit_of_work(service.db) as s:
+    with pytest.raises(CaseError), unit_of_work(service.db) as s:
         cases.refer(s, case_id=case_id, officer=ani, to="army", note="x")
     with unit_of_work(service.db) as s:
         trail = [(e.kind, e.actor, e.detail) for e in case_detail.events(s, case_id=case_id)]
@@ -306,7 +307,7 @@ def test_opening_the_case_page_data_records_a_view_each_time(service) -> None:
 
 def test_unknown_case_is_not_found(service) -> None:
     ani = add_staff(service, "ani")
-    with pytest.raises(cases.CaseNotFound), unit_of_work(service.db) as s:
+    with pytest.raises(CaseNotFound), unit_of_work(service.db) as s:
         cases.claim(s, case_id=9999, officer=ani)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from storage import case_detail, case_queue, case_spam, cases, first_response, officers, repo
 from storage.db import unit_of_work
+from storage.errors import CaseError, CaseForbidden
 from storage.models import Officer
 
 T0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
@@ -209,14 +210,14 @@ def test_reopen_leaves_cases_not_closed_as_spam_alone(service) -> None:
 def test_only_supervisors_act_in_bulk(service, action) -> None:  # type: ignore[no-untyped-def]
     ani = staff(service, "ani", "officer")
     case_id = make_case(service, "emergency", flagged=True)
-    with unit_of_work(service.db) as s, pytest.raises(cases.CaseForbidden):
+    with unit_of_work(service.db) as s, pytest.raises(CaseForbidden):
         action(s, case_ids=[case_id], officer=ani)
     assert status(service, case_id) == ("new", True, None)
 
 
 def test_a_bulk_action_is_bounded(service) -> None:
     boss = staff(service, "sri", "supervisor")
-    with unit_of_work(service.db) as s, pytest.raises(cases.CaseError):
+    with unit_of_work(service.db) as s, pytest.raises(CaseError):
         case_spam.close_as_spam(s, case_ids=range(1, case_spam.MAX_BULK + 2), officer=boss)
 
 
