@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
+import time
 from collections import deque
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,11 +78,46 @@ class WriterTurns:
                 self._taken = False
 
 
+class FileTurn:
+    """The write turn across processes (`serve --no-workers` + `worker` on one SQLite file): an
+    advisory lock on a file beside the database, taken after this process's WriterTurns and
+    released right after COMMIT.
+
+    A writer of another process that finds the database busy sleeps in SQLite's growing steps
+    (up to 100 ms), and meanwhile the worker's next transaction takes the free database again:
+    webhook inserts of the web process waited up to seconds. The kernel lock hands over at the
+    commit. Polled without blocking, so that the busy timeout still ends a wait. Measured on the
+    realistic load (benchmarks/bench_realistic.py, `serve --no-workers` + `worker`, 100 webhooks/s,
+    20 s, 2 cores): acknowledgement p50/p99 37/505 ms without it, 7.6/88 ms with it.
+    """
+
+    POLL = 0.0005  # seconds between tries while another process writes
+
+    def __init__(self, path: Path) -> None:
+        self._file = open(path, "a+b")  # noqa: SIM115 - held for the engine's lifetime
+
+    def acquire(self, timeout: float = TURN_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("another process holds the write turn")) from None
+                time.sleep(self.POLL)
+
+    def release(self) -> None:
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+
+
 def make_engine(url: str) -> Engine:
     url = resolve_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         turns = WriterTurns()
+        database = make_url(url).database
+        across = FileTurn(Path(f"{database}-writer.lock")) if database and database != ":memory:" else None
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(conn, _record):
@@ -101,7 +138,14 @@ def make_engine(url: str) -> Engine:
                 return
             turns.acquire()
             try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                if across is not None:
+                    across.acquire()
+                try:
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+                except BaseException:
+                    if across is not None:
+                        across.release()
+                    raise
             except BaseException:
                 turns.release()
                 raise
@@ -114,6 +158,8 @@ def make_engine(url: str) -> Engine:
                 try:
                     conn.exec_driver_sql(sql)
                 finally:
+                    if across is not None:
+                        across.release()
                     turns.release()
 
         event.listen(engine, "commit", lambda conn: _end(conn, "COMMIT"))

@@ -85,3 +85,37 @@ def test_a_failed_transaction_passes_the_turn_on(sqlite_engine) -> None:
     assert done.wait(10)
     with read_session(sqlite_engine) as s:
         assert s.execute(text("SELECT n FROM counter")).scalar_one() == 1  # the failed update was rolled back
+
+
+def test_a_second_engine_on_the_file_writes_right_after_the_first_commits(tmp_path, sqlite_engine) -> None:
+    """Another process's engine (a second engine has its own lock file handle, as a process would)
+    gets the write turn at the first one's commit, and gives up after the timeout like SQLite."""
+    import time
+
+    from storage.db import FileTurn
+
+    other = make_engine(f"sqlite:///{tmp_path}/turns.db")
+    wrote_at: list[float] = []
+    with unit_of_work(sqlite_engine) as s:
+        s.execute(text("UPDATE counter SET n = 1"))
+
+        def write() -> None:
+            with unit_of_work(other) as s2:
+                s2.execute(text("UPDATE counter SET n = n + 10"))
+            wrote_at.append(time.monotonic())
+
+        t = threading.Thread(target=write)
+        t.start()
+        time.sleep(0.2)
+        assert wrote_at == []  # waits for the turn
+        committed_at = time.monotonic()
+    t.join(5)
+    assert wrote_at and wrote_at[0] >= committed_at
+    with read_session(sqlite_engine) as s:
+        assert s.execute(text("SELECT n FROM counter")).scalar_one() == 11
+    held = FileTurn(tmp_path / "turns.db-writer.lock")
+    held.acquire()
+    with pytest.raises(OperationalError):
+        FileTurn(tmp_path / "turns.db-writer.lock").acquire(timeout=0.05)
+    held.release()
+    other.dispose()
