@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col
 
-from storage import cases
+from storage import cases, first_response
 from storage.models import Case
 
 
@@ -33,7 +33,7 @@ def summary_counts(session: Session, *, now: dt.datetime) -> SummaryCounts:
     return SummaryCounts(
         by_priority=cases.open_case_counts(session),
         unclaimed=cases.count_where(session, Case.status == "new"),
-        overdue_unclaimed=cases.count_where(session, Case.status == "new", Case.sla_due_at <= now),
+        overdue_unclaimed=first_response.overdue_unclaimed_count(session, now=now),
         follow_up_due=cases.count_where(session, Case.status == "waiting", col(Case.follow_up_at) <= now),
         resolution_overdue=cases.count_where(session, col(Case.status).in_(cases.OPEN_STATUSES),
                                              col(Case.resolution_reminded_at).is_not(None)),

@@ -1,4 +1,4 @@
-"""Contact lookups the channel adapters need: a contact by its URN, and when the person last wrote.
+"""Contact lookups: a contact by its URN, its cases, and when the person last wrote.
 
 Keyword-only, one session passed in; nothing here commits.
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from storage.models import Contact
+from storage.models import Case, Contact
 
 
 def by_urn(session: Session, *, urn: str) -> Contact | None:
@@ -34,3 +34,11 @@ def last_inbound_of(session: Session, *, contact_ids: Sequence[int]) -> dict[int
         return {}
     rows = session.exec(select(Contact.id, Contact.last_inbound_at).where(col(Contact.id).in_(list(contact_ids))))
     return {int(cid): last for cid, last in rows if cid is not None}
+
+
+def cases_by_urn(session: Session, *, urn: str) -> list[Case]:
+    """The person's cases, oldest first (`helpdesk simulate` reports them); none for an unknown URN."""
+    contact = by_urn(session, urn=urn)
+    if contact is None:
+        return []
+    return list(session.exec(select(Case).where(Case.contact_id == contact.id).order_by(col(Case.id))))

@@ -27,6 +27,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Float
 from sqlmodel import Session, col, select
 
+from storage import repo
 from storage.models import (
     Case,
     CaseEvent,
@@ -239,7 +240,7 @@ def median_durations(session: Session, *, period: Period) -> dict[str, Median]:
 def open_cases_by_age(session: Session, *, now: dt.datetime, bounds: Sequence[dt.timedelta]) -> list[int]:
     """Open cases by age now: len(bounds) + 1 counts, youngest first (bounds ascending)."""
     buckets = case(*((col(Case.created_at) > now - bound, i) for i, bound in enumerate(bounds)), else_=len(bounds))
-    inner = select(buckets.label("bucket")).where(col(Case.status).in_(("new", "claimed", "waiting"))).subquery()
+    inner = select(buckets.label("bucket")).where(col(Case.status).in_(repo.OPEN_STATUSES)).subquery()
     counts = [0] * (len(bounds) + 1)
     for bucket, n in session.exec(select(inner.c.bucket, func.count()).group_by(inner.c.bucket)):
         counts[int(bucket)] = n

@@ -31,6 +31,11 @@ def overdue_unclaimed(session: Session, *, now: dt.datetime, limit: int = 500) -
     return list(session.exec(stmt))
 
 
+def overdue_unclaimed_count(session: Session, *, now: dt.datetime) -> int:
+    """Unclaimed cases past their SLA due time (the morning summary and the metrics gauge)."""
+    return cases.count_where(session, Case.status == "new", Case.sla_due_at <= cases._now(now))
+
+
 def escalation_due_at(case: Case) -> dt.datetime:
     """An emergency goes to the supervisors when its SLA passes; other cases at twice their SLA."""
     if case.emergency or case.priority == "emergency":

@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from storage import repo
 from storage.ids import saved_id
 from storage.models import (Case, CaseEvent, Contact, Conversation, Evidence, Feedback, MessageLog, Outbox,
                             UnansweredQuestion, utcnow)
 from storage.outbox import OPEN as OUTBOX_OPEN
 
-OPEN = ("new", "claimed", "waiting")
+OPEN = repo.OPEN_STATUSES
 ERASED = "(dihapus atas permintaan)"
 EXPIRED = "(dihapus: melewati masa simpan)"
 

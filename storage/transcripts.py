@@ -19,10 +19,6 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)  # SQLite hands back naive UTC
 
 
-def contact_by_urn(session: Session, *, urn: str) -> Contact | None:
-    return session.exec(select(Contact).where(Contact.urn == urn)).first()
-
-
 def last_activity(session: Session, *, contact: Contact) -> dt.datetime:
     """When this person last wrote or was last written to (by the bot or an officer)."""
     last_out = session.exec(select(func.max(Outbox.created_at)).where(Outbox.contact_id == contact.id)).one()

@@ -87,7 +87,7 @@ def _practice_service(settings: Settings, database: str | None) -> Iterator[Any]
 
 def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
     from flows.messages import Inbound
-    from storage.contact_cases import cases_by_urn
+    from storage.contacts import cases_by_urn
     from storage.db import unit_of_work
 
     try:

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 
 from flows.engine import Handled
 from flows.messages import Inbound
-from storage import case_counts, inbox, outbox
+from storage import cases, first_response, inbox, outbox
 from storage.db import read_session
 from storage.models import utcnow
 
@@ -70,8 +70,8 @@ class DatabaseGauges:
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with read_session(self.db) as s:  # reads only: a scrape takes no write turn
             backlog, undelivered = outbox.counts(s)
-            by_priority = case_counts.open_by_priority(s)
-            breaches = case_counts.sla_breaches(s, now=utcnow())
+            by_priority = cases.open_case_counts(s)
+            breaches = first_response.overdue_unclaimed_count(s, now=utcnow())
             waiting, oldest = inbox.backlog(s)
         yield GaugeMetricFamily("helpdesk_inbox_backlog", "Acknowledged deliveries not handled yet", value=waiting)
         yield GaugeMetricFamily("helpdesk_inbox_oldest_seconds", "Age of the oldest delivery not handled yet",
@@ -79,10 +79,10 @@ class DatabaseGauges:
         yield GaugeMetricFamily("helpdesk_outbox_backlog", "Replies waiting to be sent", value=backlog)
         yield GaugeMetricFamily("helpdesk_undelivered_replies", "Replies given up on after the last try",
                                 value=undelivered)
-        cases = GaugeMetricFamily("helpdesk_open_cases", "Open cases by priority", labels=["priority"])
-        for priority in ("emergency", "high", "normal"):
-            cases.add_metric([priority], by_priority.get(priority, 0))
-        yield cases
+        open_cases = GaugeMetricFamily("helpdesk_open_cases", "Open cases by priority", labels=["priority"])
+        for priority, n in by_priority.items():  # every priority, 0 when none
+            open_cases.add_metric([priority], n)
+        yield open_cases
         yield GaugeMetricFamily("helpdesk_sla_breaches", "Unclaimed cases past their SLA due time", value=breaches)
 
 

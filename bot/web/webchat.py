@@ -34,7 +34,7 @@ from bot.web.auth import secure_cookies
 from bot.web.webchat_floods import FloodGuard, watch_floods
 from flows import phrases
 from flows.messages import Inbound
-from storage import repo, transcripts
+from storage import contacts, repo, transcripts
 from storage.db import read_session, unit_of_work
 from storage.ids import saved_id
 from storage.models import MessageLog, utcnow
@@ -76,7 +76,7 @@ def _current(request: Request, service: Any) -> str | None:
         return None
     address = _address(token)
     with read_session(service.db) as s:
-        contact = transcripts.contact_by_urn(s, urn=f"web:{address}")
+        contact = contacts.by_urn(s, urn=f"web:{address}")
         # a secret with no contact was not issued here (the first message creates the contact)
         if contact is None:
             return None
@@ -117,7 +117,7 @@ def _as_json(rows: Sequence[MessageLog], offered: list[dict[str, str]] | None) -
 def _transcript(service: Any, address: str, after: int) -> list[dict[str, Any]]:
     """The messages after `after`; replies fetched here count as delivered (the console shows it)."""
     with read_session(service.db) as s:
-        contact = transcripts.contact_by_urn(s, urn=f"web:{address}")
+        contact = contacts.by_urn(s, urn=f"web:{address}")
         if contact is None or contact.id is None:
             return []
         contact_id = contact.id
