@@ -119,6 +119,20 @@ def make_engine(url: str) -> Engine:
         database = make_url(url).database
         across = FileTurn(Path(f"{database}-writer.lock")) if database and database != ":memory:" else None
 
+        def take_turn() -> None:  # this process's turn first, then the file's
+            turns.acquire()
+            if across is not None:
+                try:
+                    across.acquire()
+                except BaseException:
+                    turns.release()
+                    raise
+
+        def give_turn() -> None:
+            if across is not None:
+                across.release()
+            turns.release()
+
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(conn, _record):
             conn.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
@@ -136,18 +150,11 @@ def make_engine(url: str) -> Engine:
             if conn.get_execution_options().get(READ_ONLY, False):
                 conn.exec_driver_sql("BEGIN DEFERRED")
                 return
-            turns.acquire()
+            take_turn()
             try:
-                if across is not None:
-                    across.acquire()
-                try:
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
-                except BaseException:
-                    if across is not None:
-                        across.release()
-                    raise
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
-                turns.release()
+                give_turn()
                 raise
             conn.info[_HOLDS_TURN] = True
 
@@ -158,9 +165,7 @@ def make_engine(url: str) -> Engine:
                 try:
                     conn.exec_driver_sql(sql)
                 finally:
-                    if across is not None:
-                        across.release()
-                    turns.release()
+                    give_turn()
 
         event.listen(engine, "commit", lambda conn: _end(conn, "COMMIT"))
         event.listen(engine, "rollback", lambda conn: _end(conn, "ROLLBACK"))

@@ -176,6 +176,11 @@ class Officer(SQLModel, table=True):
     totp_enabled_at: Optional[dt.datetime] = None
     totp_last_step: Optional[int] = None
 
+    @property
+    def shown_name(self) -> str:
+        """The name colleagues and reporters see: the display name, else the username."""
+        return self.display_name or self.username
+
 
 class StaffSession(SQLModel, table=True):
     """Server-side console session: the cookie holds only this random id."""

@@ -210,7 +210,7 @@ def officer_name(session: Session, officer_id: int | None) -> str | None:
     if officer_id is None:
         return None
     officer = session.get(Officer, officer_id)
-    return (officer.display_name or officer.username) if officer else None
+    return officer.shown_name if officer else None
 
 
 def messages_after(session: Session, *, contact_id: int, after_id: int, limit: int = 50) -> list[Outbox]:

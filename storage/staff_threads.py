@@ -106,7 +106,7 @@ def _finished_by(s: Session, case_id: int) -> str:
     actor = s.exec(select(CaseEvent.actor).where(CaseEvent.case_id == case_id, CaseEvent.kind == "status")
                    .order_by(col(CaseEvent.id).desc()).limit(1)).first()
     officer = s.exec(select(Officer).where(Officer.username == actor)).first() if actor else None
-    return (officer.display_name or officer.username) if officer is not None else ""
+    return officer.shown_name if officer is not None else ""
 
 
 def topic_changes(s: Session, *, limit: int) -> list[TopicChange]:

@@ -67,10 +67,6 @@ def officer_for_telegram(db: Engine, user_id: int) -> int | None:
         return staff_threads.officer_for_telegram(s, user_id)
 
 
-def _officer_name(officer: Officer) -> str:
-    return officer.display_name or officer.username
-
-
 def reply(db: Engine, case_id: int, officer_id: int, text: str, dedupe_key: str | None = None) -> bool:
     """Relay an officer's message; False when this very message was relayed before (a redelivery)."""
     try:
@@ -88,7 +84,7 @@ def claim(db: Engine, case_id: int, officer_id: int) -> str:
         officer = s.get(Officer, officer_id)
         assert officer is not None
         case = cases.claim(s, case_id=case_id, officer=officer)
-        return CLAIMED.format(number=case.number, name=_officer_name(officer))
+        return CLAIMED.format(number=case.number, name=officer.shown_name)
 
 
 def resolve(db: Engine, case_id: int, officer_id: int) -> None:

@@ -52,8 +52,9 @@ def _plain(message: OutMessage) -> str:
     return Outbound(message.text, buttons).as_plain()
 
 
-def _open(last: dt.datetime | None) -> bool:
-    return last is not None and utcnow() - repo.aware(last) < WINDOW - WINDOW_MARGIN
+def _open(last: dt.datetime | None, now: dt.datetime | None = None) -> bool:
+    """Whether a person who last wrote at `last` may get free text now (Meta's 24-hour window)."""
+    return last is not None and (now or utcnow()) - repo.aware(last) < WINDOW - WINDOW_MARGIN
 
 
 def _window(db: Engine, contact_id: int) -> str:
@@ -139,7 +140,7 @@ class WhatsAppSender:
         except Exception as exc:  # noqa: BLE001 - any failure of the check falls back to sending
             log.warning("outbox %s: could not list Twilio's messages (%s); sending again", message.id, exc)
             return 0, ""
-        since = since.replace(tzinfo=since.tzinfo or dt.UTC) - CLOCK_SKEW
+        since = repo.aware(since) - CLOCK_SKEW
         # Twilio's times have whole seconds, so the parts' order is not in the list: match each part
         # to a listed message of its own
         unused = [m for m in listed if m.date_created is not None and m.date_created >= since
@@ -171,7 +172,7 @@ def window_was_closed(last_inbound_at: dt.datetime | None, now: dt.datetime | No
     Only then can a reply have been held (`_window` holds nothing while it is open); checking
     this first saves a query on nearly every message.
     """
-    return last_inbound_at is None or (now or utcnow()) - last_inbound_at >= WINDOW - WINDOW_MARGIN
+    return not _open(last_inbound_at, now)
 
 
 def release_held(db: Engine, *, urn: str) -> list[int]:

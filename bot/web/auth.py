@@ -207,7 +207,7 @@ def current_staff(request: Request) -> Staff:
             # a supervisor or admin without a second factor (reset, or promoted) signs in again and enrols
             row, officer = loaded
             staff = Staff(saved_id(officer.id), officer.username,
-                          officer.display_name or officer.username, officer.role, row.csrf_token)
+                          officer.shown_name, officer.role, row.csrf_token)
     # raised after the unit of work, so the deletion of a stale row is committed
     if staff is None:
         raise LoginRequired()

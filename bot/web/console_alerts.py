@@ -80,7 +80,7 @@ def _stream_staff(request: Request) -> auth.Staff:
             staff = None
         else:
             row, officer = loaded
-            staff = auth.Staff(saved_id(officer.id), officer.username, officer.display_name or officer.username,
+            staff = auth.Staff(saved_id(officer.id), officer.username, officer.shown_name,
                                officer.role, row.csrf_token)
     if staff is None:
         # 401, not the login page: EventSource cannot follow a redirect to HTML; the polling fallback does

@@ -51,7 +51,7 @@ def case_page(request: Request, case_id: RowId, staff: StaffUser,
         person = console_people.person_context(s, case=info.case, officer=me)
         record = console_record.record_context(s, case=info.case)  # the editable record, canned replies
     active = [o for o in everyone if o.active]
-    actor_names = {"bot": "Bot", "user": "Pelapor", **{o.username: (o.display_name or o.username) for o in everyone}}
+    actor_names = {"bot": "Bot", "user": "Pelapor", **{o.username: o.shown_name for o in everyone}}
     case = info.case
     may_act = staff.is_supervisor or case.assignee_id == staff.officer_id
     # "waiting" needs a follow-up date: its own form (bot/web/console_alerts.py, templates/_case_sla.html)

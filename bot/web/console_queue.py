@@ -62,7 +62,7 @@ def _queue_rows(request: Request, view: QueueView, staff: auth.Staff | None = No
                                 only_flagged=view.only_flagged, visible=access.visible_condition(_officer(s, staff)))
         staff_by_id = cases.officers_by_id(s, [c.assignee_id for c in page.cases])
         counts = cases.open_case_counts(s)
-    assignees = {i: (o.display_name or o.username) for i, o in staff_by_id.items()}
+    assignees = {i: o.shown_name for i, o in staff_by_id.items()}
     view = replace(view, page=page.page)
     return {"rows": page.cases, "queue": page, "view": view, "assignees": assignees, "counts": counts,
             "include_closed": view.include_closed, "total_open": sum(counts.values())}

@@ -94,7 +94,7 @@ def search_page(request: Request, staff: StaffUser,
         result = case_search.search(s, query=query, officer=me) if asked else None
         views = case_search.views_of(s, officer=me)
         staff_list = [o for o in officers.list_officers(s) if o.active]
-    names = {o.id: (o.display_name or o.username) for o in staff_list}
+    names = {o.id: o.shown_name for o in staff_list}
     today = dt.datetime.now(ZoneInfo(request.app.state.settings.service.timezone)).date()
 
     def page_url(page: int) -> str:

@@ -68,19 +68,23 @@ class WorkerLoop(Generic[T]):
             except Exception as again:  # noqa: BLE001 - its lease runs out and it is claimed again
                 log.error("%s: item not put back: %s", self.work.name, type(again).__name__)
 
+    async def run_batch(self, items: Sequence[T]) -> None:
+        """Handle claimed items: each lane's in order, the lanes side by side."""
+        lanes: dict[object, list[T]] = {}
+        for item in items:
+            lanes.setdefault(self.work.lane(item), []).append(item)
+
+        async def run(lane: list[T]) -> None:
+            for item in lane:
+                await self._one(item)
+
+        await asyncio.gather(*(run(lane) for lane in lanes.values()))
+
     async def run_once(self) -> int:
         """Handle everything due now; how many items were claimed."""
         total = 0
         while items := await asyncio.to_thread(self.work.claim, self.batch):
-            lanes: dict[object, list[T]] = {}
-            for item in items:
-                lanes.setdefault(self.work.lane(item), []).append(item)
-
-            async def run(lane: list[T]) -> None:
-                for item in lane:
-                    await self._one(item)
-
-            await asyncio.gather(*(run(lane) for lane in lanes.values()))
+            await self.run_batch(items)
             total += len(items)
         return total
 

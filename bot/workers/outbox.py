@@ -168,22 +168,14 @@ class Dispatcher:
     # -- running --
 
     async def send_one(self, message: OutMessage) -> None:
-        await self.loop._one(message)
+        await self.loop.run_batch([message])
 
     async def drain(self, ids: Sequence[int] | None = None) -> int:
         """Send what is due now (or just these rows); return how many were attempted."""
         if ids is None:
             return await self.loop.run_once()
         batch = await asyncio.to_thread(self.claim, BATCH, ids)
-        lanes: dict[object, list[OutMessage]] = {}
-        for m in batch:
-            lanes.setdefault(self.lane(m), []).append(m)
-
-        async def run(msgs: list[OutMessage]) -> None:
-            for m in msgs:
-                await self.loop._one(m)
-
-        await asyncio.gather(*(run(v) for v in lanes.values()))
+        await self.loop.run_batch(batch)
         return len(batch)
 
     def poke(self) -> None:
