@@ -336,12 +336,5 @@ def open_case_counts(session: Session) -> dict[str, int]:
     return counts
 
 
-def status_counts(session: Session) -> dict[str, int]:
-    counts = dict.fromkeys(STATUSES, 0)
-    for status, n in session.exec(select(Case.status, func.count()).group_by(Case.status)):
-        counts[status] = counts.get(status, 0) + n
-    return counts
-
-
 def count_where(session: Session, *conditions: Any) -> int:
     return session.exec(select(func.count()).select_from(Case).where(*conditions)).one()

@@ -23,7 +23,6 @@ from sqlalchemy import ColumnElement, false, func, update
 from sqlmodel import Session, col, select
 
 from storage import access
-from storage.cases import get_case
 from storage.errors import CaseForbidden, PersonError
 from storage.ids import saved_id
 from storage.models import (
@@ -262,15 +261,3 @@ def active_flags(session: Session, *, contact: Contact, now: dt.datetime | None 
                                                col(RiskFlag.expires_at).is_(None) | (col(RiskFlag.expires_at) > now))
                         .order_by(col(RiskFlag.id).desc()))
     return list(rows)
-
-
-def person_events(session: Session, *, person_id: int, limit: int = 200) -> list[PersonEvent]:
-    return list(session.exec(select(PersonEvent).where(PersonEvent.person_id == person_id)
-                             .order_by(col(PersonEvent.id).desc()).limit(limit)))
-
-
-def case_of_person(session: Session, *, case_id: int) -> tuple[Case, Contact]:
-    case = get_case(session, case_id=case_id)
-    contact = session.get(Contact, case.contact_id)
-    assert contact is not None
-    return case, contact

@@ -213,11 +213,6 @@ def officer_name(session: Session, officer_id: int | None) -> str | None:
     return officer.shown_name if officer else None
 
 
-def messages_after(session: Session, *, contact_id: int, after_id: int, limit: int = 50) -> list[Outbox]:
-    return list(session.exec(select(Outbox).where(Outbox.contact_id == contact_id, col(Outbox.id) > after_id)
-                             .order_by(col(Outbox.id)).limit(limit)))
-
-
 def mark_sent(session: Session, *, outbox_ids: Sequence[int], external_id: str | None = None,
               status: str = "sent") -> None:
     if outbox_ids:
