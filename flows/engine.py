@@ -103,8 +103,9 @@ class Engine:
             media = [{"kind": m.kind, "ref": m.ref, "content_type": m.content_type} for m in inbound.media]
             repo.insert_inbound(s, conversation_id=rows.conversation_id, dedupe_key=dedupe_key, media=media,
                                 text=buttons.as_seen(inbound.text, rows.slots))
-            case = rows.case
-            view = CaseView(case.number, case.status, rows.assignee, rows.case_due_at, case.category) if case else None
+            latest = rows.case
+            view = (CaseView(latest.number, latest.status, latest.assignee, latest.due_at, latest.category)
+                    if latest else None)
             turn = Turn(inbound, State.load(rows.flow, rows.step, rows.slots), view, utcnow())
             try:
                 if sig is None:
@@ -117,21 +118,22 @@ class Engine:
                 # a bug in a flow must not leave the person without an answer or lose the message
                 log.exception("flow step failed; answering with the fallback and opening a case")
                 step = self._fallback_step()
-            was_urgent = case.priority == "emergency" if case is not None else True
-            case, opened = self._apply(s, step, rows, case)
+            was_urgent = latest.priority == "emergency" if latest is not None else True
+            case, opened = self._apply(s, step, rows, conversations.case_of(s, rows) if step.effects else None)
             escalated = not opened and not was_urgent and case is not None and case.priority == "emergency"
-            number = case.number if case else ""
+            number = case.number if case else latest.number if latest else ""
             outbox_ids: list[int] = []
             replies: list[Outbound] = []
             for out in step.replies:
                 out = dataclasses.replace(out, text=out.text.replace("{case_number}", number))
-                outbox_ids.append(repo.insert_reply(s, conversation_id=rows.conversation_id, contact=rows.contact,
-                                                    text=out.text, buttons=_buttons(out), intent=step.intent,
-                                                    entry_id=step.entry_id))
+                outbox_ids.append(repo.insert_reply(s, conversation_id=rows.conversation_id,
+                                                    contact_id=rows.contact_id, channel=rows.channel,
+                                                    address=rows.address, text=out.text, buttons=_buttons(out),
+                                                    intent=step.intent, entry_id=step.entry_id))
                 replies.append(out)
-            conversations.save_state(s, conversation=rows.conversation, flow=step.state.flow.value,
+            conversations.save_state(s, conversation_id=rows.conversation_id, flow=step.state.flow.value,
                                      step=step.state.step.value, slots=step.state.slots)
-            return Handled(False, tuple(replies), tuple(outbox_ids), step.intent, case.number if case else None,
+            return Handled(False, tuple(replies), tuple(outbox_ids), step.intent, number or None,
                            opened, rows.previous_inbound_at, escalated)
 
     def _flooding(self, s: Transaction, conversation_id: int, turn: Turn, sig: Signals) -> bool:

@@ -6,7 +6,6 @@ Keyword-only, one session passed in; nothing here commits.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
@@ -26,14 +25,6 @@ def last_inbound_at(session: Session, *, contact_id: int) -> dt.datetime | None:
     """When the person last wrote to us; None when never (or no such contact)."""
     contact = session.get(Contact, contact_id)
     return contact.last_inbound_at if contact else None
-
-
-def last_inbound_of(session: Session, *, contact_ids: Sequence[int]) -> dict[int, dt.datetime | None]:
-    """When each of these people last wrote (one query for a batch of replies to send)."""
-    if not contact_ids:
-        return {}
-    rows = session.exec(select(Contact.id, Contact.last_inbound_at).where(col(Contact.id).in_(list(contact_ids))))
-    return {int(cid): last for cid, last in rows if cid is not None}
 
 
 def cases_by_urn(session: Session, *, urn: str) -> list[Case]:

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, func, or_, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from storage.models import Contact, Outbox, utcnow
@@ -34,25 +36,37 @@ _SENT = (update(_TABLE)
                  external_id=bindparam("external_id"), last_error=bindparam("last_error")))
 
 
+_CONTACT = Contact.__table__  # type: ignore[attr-defined]
+_CLAIMED = (core_select(_TABLE.c.id, _TABLE.c.channel, _TABLE.c.address, _TABLE.c.text, _TABLE.c.buttons,
+                        _TABLE.c.contact_id, _TABLE.c.status, _TABLE.c.next_attempt_at,
+                        _CONTACT.c.last_inbound_at.label("last_inbound_at"))
+            .join(_CONTACT, _CONTACT.c.id == _TABLE.c.contact_id)
+            .where(_TABLE.c.channel.in_(bindparam("channels", expanding=True)),
+                   or_(_TABLE.c.status == PENDING,
+                       (_TABLE.c.status == SENDING) & (_TABLE.c.next_attempt_at <= bindparam("stale_before"))),
+                   _TABLE.c.next_attempt_at <= bindparam("now"))
+            .order_by(_TABLE.c.id).limit(bindparam("limit")))
+_TAKE = (update(_TABLE).where(_TABLE.c.id.in_(bindparam("ids", expanding=True)))
+         .values(status=SENDING, next_attempt_at=bindparam("now")))
+
+
 def claim(session: Session, *, channels: Sequence[str], limit: int, sending_timeout: dt.timedelta,
-          ids: Sequence[int] | None = None, now: dt.datetime | None = None) -> list[Outbox]:
-    """Mark due rows `sending` (claimed at `now`, kept in next_attempt_at) and return them, oldest first.
+          ids: Sequence[int] | None = None, now: dt.datetime | None = None) -> Sequence[Any]:
+    """Mark due rows `sending` (claimed at `now`, kept in next_attempt_at) and return them, oldest first,
+    each with its status before the claim and when the person last wrote (`last_inbound_at`).
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so several dispatchers never take the same row.
+    Core statements built once: the dispatcher claims once per reply under load.
     """
     now = now or utcnow()
-    q = (select(Outbox).where(col(Outbox.channel).in_(list(channels)),
-                              or_(col(Outbox.status) == PENDING,
-                                  (col(Outbox.status) == SENDING) & (col(Outbox.next_attempt_at) <= now - sending_timeout)),
-                              col(Outbox.next_attempt_at) <= now))
-    if ids is not None:
-        q = q.where(col(Outbox.id).in_(list(ids)))
-    q = q.order_by(col(Outbox.id)).limit(limit)
+    q = _CLAIMED if ids is None else _CLAIMED.where(_TABLE.c.id.in_(list(ids)))
     if session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update(skip_locked=True)
-    rows = list(session.exec(q))
+        q = q.with_for_update(of=_TABLE, skip_locked=True)
+    conn = session.connection()
+    rows = conn.execute(q, {"channels": list(channels), "stale_before": now - sending_timeout, "now": now,
+                            "limit": limit}).all()
     if rows:
-        session.execute(update(_TABLE).where(_TABLE.c.id.in_([r.id for r in rows])).values(status=SENDING, next_attempt_at=now))
+        conn.execute(_TAKE, {"ids": [r.id for r in rows], "now": now})
     return rows
 
 

@@ -84,7 +84,7 @@ def log_message(session: Session, *, conversation_id: int, direction: str, text:
     return row
 
 
-def insert_reply(session: Session, *, conversation_id: int, contact: Contact, text: str,
+def insert_reply(session: Session, *, conversation_id: int, contact_id: int, channel: str, address: str, text: str,
                  buttons: Sequence[dict[str, str]] = (), intent: str | None = None,
                  entry_id: str | None = None) -> int:
     """Log a bot reply and queue it for sending, with two Core inserts; return the outbox id.
@@ -98,7 +98,7 @@ def insert_reply(session: Session, *, conversation_id: int, contact: Contact, te
         "buttons": list(buttons), "media": [], "intent": intent, "entry_id": entry_id,
         "created_at": now}).scalar_one()
     return conn.execute(_INSERT_OUTBOX, {
-        "contact_id": contact.id, "message_log_id": log_id, "channel": contact.channel, "address": contact.address,
+        "contact_id": contact_id, "message_log_id": log_id, "channel": channel, "address": address,
         "text": text, "buttons": list(buttons), "status": "pending", "tries": 0, "next_attempt_at": now,
         "last_error": "", "external_id": None, "created_at": now, "sent_at": None}).scalar_one()
 

@@ -23,7 +23,6 @@ from sqlalchemy.engine import Engine
 
 from bot.workers.loop import WorkerLoop
 from bot.workers.loop import backoff as _backoff
-from storage import contacts
 from storage import outbox as rows
 from storage.db import read_session, unit_of_work
 from storage.models import Outbox, utcnow
@@ -120,11 +119,10 @@ class Dispatcher:
         with unit_of_work(self.db) as s:
             claimed = rows.claim(s, channels=self.channels, limit=limit, sending_timeout=self.sending_timeout,
                                  ids=ids, now=now)
-            last = contacts.last_inbound_of(s, contact_ids=sorted({r.contact_id for r in claimed}))
-            # the loaded rows still hold their status before this claim: `sending` means a process died mid-send
-            return [OutMessage(r.id, r.channel, r.address, r.text, tuple(r.buttons), r.contact_id, now,  # type: ignore[arg-type]
+            # the rows hold their status before this claim: `sending` means a process died mid-send
+            return [OutMessage(r.id, r.channel, r.address, r.text, tuple(r.buttons or ()), r.contact_id, now,
                                uncertain_since=r.next_attempt_at if r.status == rows.SENDING else None,
-                               last_inbound_at=last.get(r.contact_id))
+                               last_inbound_at=r.last_inbound_at)
                     for r in claimed]
 
     def lane(self, message: OutMessage) -> object:
