@@ -95,7 +95,7 @@ class InboxProcessor:
 
     def claim(self, limit: int) -> list[Claimed]:
         with unit_of_work(self.db) as s:
-            return [Claimed(item.id, Inbound.from_json(item.payload), item.tries)  # type: ignore[arg-type]
+            return [Claimed(item.id, Inbound.from_json(item.payload), item.tries)
                     for item in inbox.claim(s, worker=self.worker, limit=limit)]
 
     def lane(self, item: Claimed) -> object:
