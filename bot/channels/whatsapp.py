@@ -123,4 +123,5 @@ class WhatsAppChannel:
         self.media = TwilioMedia(account_sid, auth_token, api_url)
 
     async def close(self) -> None:
+        self.sender.close()
         await self.media.close()

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import logging
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable
 
 import requests
 from sqlalchemy.engine import Engine
@@ -36,6 +38,7 @@ WINDOW = dt.timedelta(hours=24)
 WINDOW_MARGIN = dt.timedelta(minutes=5)  # the clock of Meta and ours may differ a little
 CLOCK_SKEW = dt.timedelta(minutes=2)  # Twilio's clock and ours, when matching what it already sent
 RELEASE_AGE = dt.timedelta(days=30)
+API_THREADS = 20  # one per lane of a dispatcher batch (bot/workers/outbox.py BATCH): a blocked call waits alone
 
 # Shown to officers in the console (outbox.last_error) beside the status "held"; only the status counts.
 HELD = "Ditahan: di luar jendela 24 jam WhatsApp"
@@ -98,6 +101,15 @@ class WhatsAppSender:
         self.status_callback = status_callback
         self.template_sid = template_sid
         self.template_variables = dict(template_variables)
+        # the twilio client blocks: its calls get threads of their own, so that a slow or hanging API
+        # (up to the client's timeout) never holds the shared pool that webhooks and the engine use
+        self._calls = ThreadPoolExecutor(max_workers=API_THREADS, thread_name_prefix="twilio")
+
+    async def _call(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._calls, functools.partial(fn, **kwargs))
+
+    def close(self) -> None:
+        self._calls.shutdown(wait=False, cancel_futures=True)
 
     async def send(self, message: OutMessage) -> str | Sent:
         # a reply nearly always follows the message it answers: the claim's reading of when the person
@@ -135,8 +147,8 @@ class WhatsAppSender:
         If the list cannot be read, nothing is taken as sent: a duplicate beats a lost reply.
         """
         try:
-            listed = await asyncio.to_thread(self.client.messages.list, to=whatsapp_address(message.address),
-                                             from_=self.from_, page_size=50, limit=50)
+            listed = await self._call(self.client.messages.list, to=whatsapp_address(message.address),
+                                      from_=self.from_, page_size=50, limit=50)
         except Exception as exc:  # noqa: BLE001 - any failure of the check falls back to sending
             log.warning("outbox %s: could not list Twilio's messages (%s); sending again", message.id, exc)
             return 0, ""
@@ -159,8 +171,8 @@ class WhatsAppSender:
         if self.status_callback:
             kwargs["status_callback"] = self.status_callback
         try:
-            created = await asyncio.to_thread(self.client.messages.create, to=whatsapp_address(message.address),
-                                              from_=self.from_, **kwargs)
+            created = await self._call(self.client.messages.create, to=whatsapp_address(message.address),
+                                       from_=self.from_, **kwargs)
         except Exception as exc:  # noqa: BLE001 - every SDK failure becomes a SendError (retried unless final)
             raise _send_error(exc) from None
         return str(created.sid)

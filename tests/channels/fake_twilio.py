@@ -2,7 +2,7 @@
 
 POST /2010-04-01/Accounts/{sid}/Messages.json answers 201 {sid, status} (HTTP Basic auth
 checked), records the form fields, and can fail the next N sends with a given HTTP status and
-Twilio error code; GET on it lists the accepted messages (filters To and From, newest first). Media files registered with `add_media` are served at
+Twilio error code, or hold every send (a hanging API); GET on it lists the accepted messages (filters To and From, newest first). Media files registered with `add_media` are served at
 /2010-04-01/Accounts/{sid}/Messages/{MM}/Media/{ME}, also behind Basic auth.
 """
 
@@ -38,6 +38,9 @@ class FakeTwilio:
         self._media: dict[str, tuple[str, bytes]] = {}
         self._sids = itertools.count(1)
         self._created: dict[str, str] = {}  # sid → date_created (RFC 2822, as Twilio writes it)
+        self._gate = threading.Event()
+        self._gate.set()
+        self.waiting = 0  # sends held at the gate (`hold`)
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -53,6 +56,13 @@ class FakeTwilio:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+    def hold(self) -> None:
+        """Keep every send waiting (a hanging API) until `release`."""
+        self._gate.clear()
+
+    def release(self) -> None:
+        self._gate.set()
 
     def fail_next(self, n: int, status: int = 500, code: int = 20500, after: int = 0) -> None:
         """Fail `n` sends, once `after` more have gone through."""
@@ -85,6 +95,12 @@ class FakeTwilio:
         return header == expected
 
     def _create(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if not self._gate.is_set():
+            with self._lock:
+                self.waiting += 1
+            self._gate.wait()
+            with self._lock:
+                self.waiting -= 1
         with self._lock:
             self.attempts += 1
             failure = self._failures.pop(0) if self._failures else None

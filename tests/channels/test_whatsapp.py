@@ -263,6 +263,29 @@ def test_failing_api_is_retried_until_exactly_one_reply_is_delivered(client, fak
     assert row.tries == 3 and row.external_id == fake.messages[0]["Sid"]
 
 
+def test_sends_hanging_in_the_api_do_not_hold_up_webhooks(wa_settings, service, fake) -> None:
+    """Blocked twilio calls wait in threads of their own: a new delivery is still stored and acknowledged."""
+    from flows.messages import Inbound
+
+    for _ in range(20):  # replies waiting when the service starts: one dispatcher batch, twenty people
+        service.engine.handle(Inbound("whatsapp", phone(), "SM" + uuid.uuid4().hex, "halo"))
+    fake.hold()
+    try:
+        with running_app(wa_settings, service) as client:
+            # more hanging sends than the shared thread pool (webhooks, engine) has threads on 2 CPUs
+            wait_until(lambda: fake.waiting >= 6)
+            late, answered = inbound("halo"), threading.Event()
+            threading.Thread(target=lambda: post_signed(client, late) and answered.set(), daemon=True).start()
+            assert answered.wait(10), "the webhook waited for the hanging sends"
+            key = f"whatsapp:{late['MessageSid']}"
+            assert rows(service, InboxItem, InboxItem.dedupe_key == key) or \
+                rows(service, MessageLog, MessageLog.dedupe_key == key)
+            fake.release()
+            fake.wait_for(21, timeout=20)
+    finally:
+        fake.release()
+
+
 def test_a_refused_number_is_not_retried(client, fake) -> None:
     fake.fail_next(1, status=400, code=21211)
     sender = phone()
