@@ -244,6 +244,22 @@ def reply_latencies(requests: list[wh.Params], sent_at: list[float], by_to: dict
     return out
 
 
+def over_flood_limit(requests: list[wh.Params], sent_at: list[float], per_minute: int = 20) -> int:
+    """First deliveries beyond a person's `per_minute` in the minute before (limits.messages_per_minute):
+    the engine stores them and answers with one notice a minute, so most show up as webhooks without a reply."""
+    seen: set[str] = set()
+    by_sender: dict[str, list[float]] = defaultdict(list)
+    over = 0
+    for params, t in zip(requests, sent_at):
+        if params["MessageSid"] in seen:
+            continue
+        seen.add(params["MessageSid"])
+        times = by_sender[params["From"]]
+        times.append(t)
+        over += len(times) - bisect.bisect_left(times, t - 60) > per_minute
+    return over
+
+
 def backlog(url: str) -> int:
     engine = create_engine(url)
     try:
@@ -301,7 +317,9 @@ def run_shape(name: str, database_url: str, serves: int, worker: bool, base_env:
         print(f"  {name}")
         print(f"    {RATE:.0f}/s for {SECONDS:.0f} s ({n} webhooks, {wh.SENDERS} senders): ack {fmt(load.acks)}"
               f"{f'  ({load.failed} not 200)' if load.failed else ''}")
-        print(f"    reply at the fake Twilio after its webhook: {fmt(replies)}")
+        print(f"    reply at the fake Twilio after its webhook: {fmt(replies)}; "
+              f"{over_flood_limit(steady, load.sent_at)} webhooks over a person's 20 a minute "
+              "(the flood limit: one notice a minute, no answers)")
         print(f"    backlog {BACKLOG_AFTER:.0f} s after the load: {left} (inbox rows + open outbox rows)   "
               f"targets: ack p99 <= {ACK_TARGET:.0f} ms {'met' if percentile(load.acks, 99) <= ACK_TARGET else 'MISSED'}, "
               f"reply p99 <= {REPLY_TARGET / 1000:.0f} s "
