@@ -81,12 +81,57 @@ class WorkerLoop(Generic[T]):
         await asyncio.gather(*(run(lane) for lane in lanes.values()))
 
     async def run_once(self) -> int:
-        """Handle everything due now; how many items were claimed."""
+        """Handle everything due now; how many items were claimed.
+
+        An item holds up only its own lane: while it runs (a send hanging in an API until its
+        timeout) the loop claims again for the other lanes once fewer than half a batch are left,
+        a new item of a busy lane waiting behind it. Without that a single slow send held back
+        every reply of the next batch.
+        """
         total = 0
-        while items := await asyncio.to_thread(self.work.claim, self.batch):
-            await self.run_batch(items)
-            total += len(items)
-        return total
+        lanes: dict[object, list[T]] = {}  # each lane's claimed items; the first is being handled
+        running: set[asyncio.Task[None]] = set()
+
+        async def run(lane: object) -> None:
+            try:
+                while lanes[lane]:
+                    await self._one(lanes[lane][0])
+                    lanes[lane].pop(0)
+            finally:  # items left by a cancel stay claimed in the database until their lease ends
+                del lanes[lane]
+
+        woken: asyncio.Task[bool] | None = None
+        try:
+            while True:
+                waiting = sum(len(items) for items in lanes.values())
+                items: Sequence[T] = []
+                if waiting <= self.batch // 2:
+                    try:
+                        items = await asyncio.to_thread(self.work.claim, self.batch - waiting)
+                    except Exception as exc:  # noqa: BLE001 - the lanes in hand finish; the sweep fails after
+                        if not running:
+                            raise
+                        log.error("%s: claim failed: %s", self.work.name, type(exc).__name__)
+                for item in items:
+                    lane = self.work.lane(item)
+                    if lane in lanes:
+                        lanes[lane].append(item)
+                    else:
+                        lanes[lane] = [item]
+                        running.add(asyncio.create_task(run(lane)))
+                total += len(items)
+                if not running:
+                    return total
+                # claim again when a lane is done, when poked, or after `interval` (retries fall due)
+                woken = woken or asyncio.create_task(self._wake.wait())
+                await asyncio.wait({*running, woken}, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
+                running = {task for task in running if not task.done()}
+                if woken.done():
+                    self._wake.clear()
+                    woken = None
+        finally:
+            for task in [*running, *([woken] if woken else [])]:
+                task.cancel()
 
     async def run_forever(self) -> None:
         while True:

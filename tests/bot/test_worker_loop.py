@@ -77,6 +77,42 @@ def test_run_forever_stops_when_cancelled_and_wakes_when_poked() -> None:
     assert work.done == [("a", 1)]
 
 
+def test_a_slow_item_holds_up_only_its_own_lane() -> None:
+    """A send hanging in an API until its timeout must not hold back other lanes' items claimed after it."""
+
+    class Slow(Queue):
+        def __init__(self, items: list[tuple[str, int]]) -> None:
+            super().__init__(items, fail_first=set())
+            self.release = asyncio.Event()
+
+        async def handle(self, item: tuple[str, int]) -> None:
+            if item == ("a", 1):
+                await self.release.wait()
+            await super().handle(item)
+
+    async def until(check) -> None:  # type: ignore[no-untyped-def]
+        for _ in range(200):
+            if check():
+                return
+            await asyncio.sleep(0.01)
+
+    async def scenario() -> None:
+        work = Slow([("a", 1), ("b", 2)])
+        loop = WorkerLoop(work, interval=60, batch=4)
+        task = asyncio.create_task(loop.run_once())
+        await until(lambda: ("b", 2) in work.done)
+        work.waiting += [("c", 3), ("a", 4)]  # stored while a's first item hangs
+        loop.poke()
+        await until(lambda: ("c", 3) in work.done)
+        assert ("c", 3) in work.done
+        assert ("a", 1) not in work.done and ("a", 4) not in work.done  # a's next item waits behind it
+        work.release.set()
+        assert await task == 4
+        assert [n for lane, n in work.done if lane == "a"] == [1, 4]
+
+    asyncio.run(scenario())
+
+
 @pytest.mark.parametrize("tries, low, high", [(1, 1.6, 2.4), (3, 6.4, 9.6), (30, 48.0, 72.0)])
 def test_backoff_doubles_and_is_capped(tries: int, low: float, high: float) -> None:
     assert low <= backoff(tries, base=2.0, cap=60.0) <= high
