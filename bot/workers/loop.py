@@ -83,12 +83,15 @@ class WorkerLoop(Generic[T]):
     async def run_once(self) -> int:
         """Handle everything due now; how many items were claimed.
 
-        An item holds up only its own lane: while it runs (a send hanging in an API until its
-        timeout) the loop claims again for the other lanes once fewer than half a batch are left,
-        a new item of a busy lane waiting behind it. Without that a single slow send held back
-        every reply of the next batch.
+        Claims again when all claimed items are done, as a plain loop would; an item that takes
+        longer (a send hanging in an API until its timeout) holds up only its own lane: once
+        `interval` has passed since the last claim, the other lanes claim anew (new items of the
+        busy lane queue behind it). Without that one slow send held back every reply of the next
+        batch. Claiming at most once an interval while items run keeps a poke per webhook from
+        becoming a claim per webhook.
         """
-        total = 0
+        clock = asyncio.get_running_loop().time
+        total, last_claim = 0, -float("inf")
         lanes: dict[object, list[T]] = {}  # each lane's claimed items; the first is being handled
         running: set[asyncio.Task[None]] = set()
 
@@ -105,7 +108,8 @@ class WorkerLoop(Generic[T]):
             while True:
                 waiting = sum(len(items) for items in lanes.values())
                 items: Sequence[T] = []
-                if waiting <= self.batch // 2:
+                if not lanes or (waiting <= self.batch // 2 and clock() - last_claim >= self.interval):
+                    last_claim = clock()
                     try:
                         items = await asyncio.to_thread(self.work.claim, self.batch - waiting)
                     except Exception as exc:  # noqa: BLE001 - the lanes in hand finish; the sweep fails after
@@ -122,9 +126,9 @@ class WorkerLoop(Generic[T]):
                 total += len(items)
                 if not running:
                     return total
-                # claim again when a lane is done, when poked, or after `interval` (retries fall due)
                 woken = woken or asyncio.create_task(self._wake.wait())
-                await asyncio.wait({*running, woken}, timeout=self.interval, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({*running, woken}, timeout=max(last_claim + self.interval - clock(), 0.01),
+                                   return_when=asyncio.FIRST_COMPLETED)
                 running = {task for task in running if not task.done()}
                 if woken.done():
                     self._wake.clear()

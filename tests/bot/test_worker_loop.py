@@ -98,7 +98,7 @@ def test_a_slow_item_holds_up_only_its_own_lane() -> None:
 
     async def scenario() -> None:
         work = Slow([("a", 1), ("b", 2)])
-        loop = WorkerLoop(work, interval=60, batch=4)
+        loop = WorkerLoop(work, interval=0.05, batch=4)  # a busy loop claims again once an interval
         task = asyncio.create_task(loop.run_once())
         await until(lambda: ("b", 2) in work.done)
         work.waiting += [("c", 3), ("a", 4)]  # stored while a's first item hangs
