@@ -7,9 +7,10 @@
 
 Flow, step and slots are stored as they come: what they mean is the flows' business, not ours.
 
-Every message runs begin_turn and save_state, so they are Core statements built once: on the
+Every message runs begin_turn and save_state, so they are Core statements built once: under the
 realistic load (benchmarks/bench_realistic.py) the ORM's identity map and flushes cost more CPU
-than the rest of a turn's database work (a turn 4.9 → N ms, benchmarks/bench_turn.py).
+than the statements themselves (a whole turn, reading included, took 4.9 ms with the ORM and
+3.1 ms with these, in-process on SQLite over 1 800 turns).
 """
 
 from __future__ import annotations
