@@ -155,7 +155,11 @@ class FakeTwilio:
                 if self.path != prefix + "Messages.json":
                     self._json(404, {"code": 20404, "message": "not found", "status": 404})
                     return
-                form = dict(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+                form = dict(urllib.parse.parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+                if len(raw) < int(self.headers.get("Content-Length") or 0) or "To" not in form:
+                    # a sender killed mid-request: Twilio answers 400 and sends nothing
+                    self._json(400, {"code": 21604, "message": "'To' is required", "status": 400})
+                    return
                 self._json(*fake._create(form))
 
             def do_GET(self) -> None:
