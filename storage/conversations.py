@@ -119,7 +119,7 @@ def begin_turn(session: Session, *, urn: str, channel: str, address: str, displa
     conn = session.connection()
     contact_id, name, previous = _contact(conn, session, urn=urn, channel=channel, address=address,
                                           display_name=display_name)
-    if conn.execute(_SEEN, {"dedupe_key": dedupe_key}).first() is not None:
+    if inbound_seen(session, dedupe_key=dedupe_key):
         return None
     conn.execute(_TOUCH_CONTACT, {"contact_id": contact_id, "at": received_at.astimezone(dt.UTC),
                                   "name": display_name or name})
@@ -131,6 +131,11 @@ def begin_turn(session: Session, *, urn: str, channel: str, address: str, displa
     found = conn.execute(_LATEST_CASE, {"contact_id": contact_id}).first()
     case = CaseRow(found[0], found[1], found[2], found[3], found[4], found[6], repo.aware(found[5])) if found else None
     return TurnRows(contact_id, channel, address, state[0], state[1], state[2], dict(state[3] or {}), previous, case)
+
+
+def inbound_seen(session: Session, *, dedupe_key: str) -> bool:
+    """Whether the delivery with this key was handled (its message is in the log)."""
+    return session.connection().execute(_SEEN, {"dedupe_key": dedupe_key}).first() is not None
 
 
 def case_of(session: Session, turn: TurnRows) -> Case | None:
@@ -152,7 +157,7 @@ def messages_since(session: Session, *, conversation_id: int, since: dt.datetime
 def seen(db: Database, *, dedupe_key: str, done_inbox_id: int | None = None) -> bool:
     """Whether this delivery was handled; when it was, its inbox row (if any) is dequeued too."""
     with unit_of_work(db) as session:
-        handled = session.connection().execute(_SEEN, {"dedupe_key": dedupe_key}).first() is not None
+        handled = inbound_seen(session, dedupe_key=dedupe_key)
         if handled and done_inbox_id is not None:
             inbox.done(session, item_id=done_inbox_id)
         return handled

@@ -6,13 +6,13 @@ import datetime as dt
 import uuid
 from typing import Any, Sequence
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from storage.ids import saved_id
-from storage.models import (Case, CaseEvent, Contact, Conversation, Evidence, Feedback, MessageLog, Officer, Outbox,
+from storage.models import (Case, CaseEvent, Contact, Evidence, Feedback, MessageLog, Outbox,
                             UnansweredQuestion, utcnow)
 
 PRIORITY_RANK = {"emergency": 0, "high": 1, "normal": 2}
@@ -24,54 +24,11 @@ def upsert_insert(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-# The engine's hot path runs these for every message. They are built once and executed with
-# parameters: building a statement costs more than running it on SQLite (bench_classify shows the sum).
-_CONTACT_BY_URN = select(Contact).where(Contact.urn == bindparam("urn")).with_for_update()
-_CONVERSATION_OF = select(Conversation).where(Conversation.contact_id == bindparam("contact_id"))
-_SEEN = select(MessageLog.id).where(MessageLog.dedupe_key == bindparam("dedupe_key")).limit(1)
-_COUNT_SINCE = select(func.count()).select_from(MessageLog).where(
-    MessageLog.conversation_id == bindparam("conversation_id"), MessageLog.direction == "in",
-    MessageLog.created_at >= bindparam("since"))
-_LATEST_CASE = select(Case).where(Case.contact_id == bindparam("contact_id")).order_by(col(Case.id).desc()).limit(1)
+# built once: the engine inserts its replies with them (insert_reply, insert_inbound)
 _LOG_TABLE = MessageLog.__table__  # type: ignore[attr-defined]  # SQLModel's type lacks __table__
 _OUTBOX_TABLE = Outbox.__table__  # type: ignore[attr-defined]  # SQLModel's type lacks __table__
 _INSERT_LOG = insert(_LOG_TABLE).returning(_LOG_TABLE.c.id)
 _INSERT_OUTBOX = insert(_OUTBOX_TABLE).returning(_OUTBOX_TABLE.c.id)
-
-
-def contact_for_update(session: Session, *, urn: str, channel: str, address: str, display_name: str = "") -> Contact:
-    """The contact of this URN, created if new, locked until the transaction ends.
-
-    The lock makes the messages of one person run one at a time (PostgreSQL row lock;
-    SQLite already serialises writers with BEGIN IMMEDIATE).
-    """
-    contact = session.exec(_CONTACT_BY_URN, params={"urn": urn}).first()
-    if contact is None:
-        stmt = upsert_insert(session)(Contact).values(urn=urn, channel=channel, address=address,
-                                                      display_name=display_name, created_at=utcnow())
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["urn"]))
-        contact = session.exec(_CONTACT_BY_URN, params={"urn": urn}).one()
-    if display_name and contact.display_name != display_name:
-        contact.display_name = display_name
-    return contact
-
-
-def conversation_of(session: Session, *, contact_id: int) -> Conversation:
-    conv = session.exec(_CONVERSATION_OF, params={"contact_id": contact_id}).first()
-    if conv is None:
-        conv = Conversation(contact_id=contact_id)
-        session.add(conv)
-        session.flush()
-    return conv
-
-
-def inbound_seen(session: Session, *, dedupe_key: str) -> bool:
-    return session.exec(_SEEN, params={"dedupe_key": dedupe_key}).first() is not None
-
-
-def inbound_count_since(session: Session, *, conversation_id: int, since: dt.datetime) -> int:
-    return session.exec(_COUNT_SINCE, params={"conversation_id": conversation_id,
-                                              "since": since}).one()
 
 
 def log_message(session: Session, *, conversation_id: int, direction: str, text: str, author: str,
@@ -117,10 +74,6 @@ def enqueue(session: Session, *, contact: Contact, text: str, buttons: Sequence[
     session.add(row)
     session.flush()
     return row
-
-
-def latest_case(session: Session, *, contact_id: int) -> Case | None:
-    return session.exec(_LATEST_CASE, params={"contact_id": contact_id}).first()
 
 
 def add_case_event(session: Session, *, case_id: int, kind: str, actor: str, detail: str = "") -> CaseEvent:
@@ -204,13 +157,6 @@ def record_rating(session: Session, *, contact_id: int, case_number: str, rating
     if case is not None and 1 <= rating <= 5:
         case.rating = rating
         add_case_event(session, case_id=saved_id(case.id), kind="rated", actor="user", detail=str(rating))
-
-
-def officer_name(session: Session, officer_id: int | None) -> str | None:
-    if officer_id is None:
-        return None
-    officer = session.get(Officer, officer_id)
-    return officer.shown_name if officer else None
 
 
 def mark_sent(session: Session, *, outbox_ids: Sequence[int], external_id: str | None = None,

@@ -13,6 +13,7 @@ from sqlmodel import select
 from storage import case_detail, cases, repo
 from storage.db import unit_of_work
 from storage.models import Case, Officer
+from tests import scenario_rows
 
 
 def make_case(service: Any, *, urn: str, text: str, category: str = "wages", priority: str = "normal",
@@ -21,8 +22,8 @@ def make_case(service: Any, *, urn: str, text: str, category: str = "wages", pri
     """A contact (by URN), its conversation, the reporter's messages and an open case."""
     channel, address = urn.split(":", 1)
     with unit_of_work(service.db) as s:
-        contact = repo.contact_for_update(s, urn=urn, channel=channel, address=address, display_name=name)
-        conv = repo.conversation_of(s, contact_id=contact.id)  # type: ignore[arg-type]
+        contact = scenario_rows.contact_for_update(s, urn=urn, channel=channel, address=address, display_name=name)
+        conv = scenario_rows.conversation_of(s, contact_id=contact.id)  # type: ignore[arg-type]
         for said in (text, *messages):
             repo.log_message(s, conversation_id=conv.id, direction="in", text=said, author="user")  # type: ignore[arg-type]
         case = repo.open_case(s, contact_id=contact.id, conversation_id=conv.id,  # type: ignore[arg-type]

@@ -14,12 +14,13 @@ from sqlmodel import select
 from bot.workers import scheduler
 from bot.web.app import create_app
 from bot.service import build_service
-from storage import case_detail, case_sla, cases, officers, repo
+from storage import case_detail, case_sla, cases, officers
 from storage.db import unit_of_work
 from storage.errors import CaseError, CaseForbidden
 from storage.models import Case, Contact, Officer, utcnow
 from tests.bot.console_util import add_staff, login
 from tests.conftest import Chat
+from tests import scenario_rows
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)  # 08:00 in Jakarta
 LOCKED_IN = "tolong saya dikunci di rumah majikan dan paspor saya diambil"
@@ -31,7 +32,7 @@ def open_report(service, text: str = LOCKED_IN) -> tuple[Chat, int, str]:
     chat.say(text)
     with unit_of_work(service.db) as s:
         contact = s.exec(select(Contact).where(Contact.urn == f"{chat.channel}:{chat.user}")).one()
-        case = repo.latest_case(s, contact_id=contact.id)
+        case = scenario_rows.latest_case(s, contact_id=contact.id)
         return chat, case.id, case.number
 
 

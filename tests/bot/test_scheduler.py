@@ -11,10 +11,11 @@ from sqlmodel import select
 
 from bot.workers import scheduler
 from bot.web.app import create_app
-from storage import case_detail, cases, officers, repo
+from storage import case_detail, cases, officers
 from storage.db import unit_of_work
 from storage.models import Contact, utcnow
 from tests.conftest import Chat
+from tests import scenario_rows
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)  # 08:00 in Jakarta
 LOCKED_IN = "tolong saya dikunci di rumah majikan dan paspor saya diambil"
@@ -25,7 +26,7 @@ def open_report(service, text: str) -> tuple[int, str]:
     chat.say(text)
     with unit_of_work(service.db) as s:
         contact = s.exec(select(Contact).where(Contact.urn == f"{chat.channel}:{chat.user}")).one()
-        case = repo.latest_case(s, contact_id=contact.id)
+        case = scenario_rows.latest_case(s, contact_id=contact.id)
         return case.id, case.number
 
 

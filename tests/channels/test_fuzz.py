@@ -7,7 +7,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from storage import repo
+from storage import conversations, repo
 from storage.db import unit_of_work
 from sqlmodel import select
 
@@ -30,7 +30,7 @@ def _stored(service, dedupe_key: str) -> bool:  # type: ignore[no-untyped-def]
     """Waiting in the inbox or already handled (a delivery moves from one to the other in the background)."""
     with unit_of_work(service.db) as s:
         return (s.exec(select(InboxItem.id).where(InboxItem.dedupe_key == dedupe_key)).first() is not None
-                or repo.inbound_seen(s, dedupe_key=dedupe_key))
+                or conversations.inbound_seen(s, dedupe_key=dedupe_key))
 
 
 @pytest.fixture

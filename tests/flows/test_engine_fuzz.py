@@ -9,6 +9,7 @@ from storage import repo
 from storage.db import unit_of_work
 from storage.models import Contact
 from tests.conftest import Chat
+from tests import scenario_rows
 
 STRANGE = st.one_of(
     st.text(max_size=300),
@@ -28,7 +29,7 @@ def test_every_message_gets_a_reply_and_no_exception(service, texts) -> None:
         if not replies:  # quiet only while an officer has the conversation (an open case)
             with unit_of_work(service.db) as s:
                 contact = s.exec(select(Contact).where(Contact.urn == f"telegram:{chat.user}")).one()
-                case = repo.latest_case(s, contact_id=contact.id)
+                case = scenario_rows.latest_case(s, contact_id=contact.id)
                 assert case is not None and case.status in repo.OPEN_STATUSES, f"no reply to {text!r}"
         assert all(r.text.strip() for r in replies)
         assert all(len(r.text) <= 4000 for r in replies)

@@ -14,6 +14,7 @@ from storage.db import unit_of_work
 from storage.errors import CaseError, CaseForbidden, CaseNotFound
 from storage.models import CaseEvent, Contact, Conversation, MessageLog, Officer, Outbox
 from tests.conftest import Chat
+from tests import scenario_rows
 
 RATING = rating.prompt()
 LOCKED_IN = "tolong saya dikunci di rumah majikan dan paspor saya diambil"
@@ -29,7 +30,7 @@ def report(service, text: str = LOCKED_IN, channel: str = "telegram", user: str 
     chat.say(text)
     with unit_of_work(service.db) as s:
         contact = s.exec(select(Contact).where(Contact.urn == f"{channel}:{chat.user}")).one()
-        case = repo.latest_case(s, contact_id=contact.id)
+        case = scenario_rows.latest_case(s, contact_id=contact.id)
         assert case is not None, "the report should have opened a case"
         return chat, case.id
 
@@ -39,8 +40,8 @@ def make_case(service, *, priority: str, sla_minutes: int, now: dt.datetime, saf
     """A case opened directly in storage, for ordering and SLA arithmetic."""
     user = user or f"p{priority}{sla_minutes}{now.timestamp():.0f}"
     with unit_of_work(service.db) as s:
-        contact = repo.contact_for_update(s, urn=f"telegram:{user}", channel="telegram", address=user)
-        conv = repo.conversation_of(s, contact_id=contact.id)
+        contact = scenario_rows.contact_for_update(s, urn=f"telegram:{user}", channel="telegram", address=user)
+        conv = scenario_rows.conversation_of(s, contact_id=contact.id)
         case = repo.open_case(s, contact_id=contact.id, conversation_id=conv.id, category="other", priority=priority,
                               emergency=priority == "emergency", summary="uji", intake={}, consent_share=None,
                               safe_to_reply=safe_to_reply, sla_minutes=sla_minutes, now=now)

@@ -13,6 +13,7 @@ from storage import case_detail, case_queue, case_spam, cases, first_response, o
 from storage.db import unit_of_work
 from storage.errors import CaseError, CaseForbidden
 from storage.models import Officer
+from tests import scenario_rows
 
 T0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
 SLA = {"emergency": 15, "high": 120, "normal": 1440}
@@ -23,8 +24,8 @@ def make_case(service, priority: str, *, minute: int = 0, flagged: bool = False)
     """A case opened `minute` minutes after T0, straight in storage."""
     user = f"q{next(_users)}"
     with unit_of_work(service.db) as s:
-        contact = repo.contact_for_update(s, urn=f"telegram:{user}", channel="telegram", address=user)
-        conv = repo.conversation_of(s, contact_id=contact.id)
+        contact = scenario_rows.contact_for_update(s, urn=f"telegram:{user}", channel="telegram", address=user)
+        conv = scenario_rows.conversation_of(s, contact_id=contact.id)
         case = repo.open_case(s, contact_id=contact.id, conversation_id=conv.id, category="other", priority=priority,
                               emergency=priority == "emergency", summary="uji", intake={}, consent_share=None,
                               safe_to_reply=None, sla_minutes=SLA[priority],
