@@ -3,7 +3,7 @@
 Every figure is computed by the database (GROUP BY, window functions) and comes back as a
 few rows; the same SQL runs on SQLite and PostgreSQL. The two places where the dialects
 differ — a timestamp's local calendar day and the seconds between two timestamps — are
-small constructs compiled per dialect below.
+small constructs compiled per dialect (`storage/sql_dialect.py`).
 
 Times are stored as UTC. A "day" is the service's local day, taken as UTC plus a fixed
 offset (`Period.offset_minutes`): exact for every Indonesian time zone (no daylight saving).
@@ -20,11 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import String, and_, case, func, insert, literal, or_, union_all
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import and_, case, func, insert, literal, or_, union_all
 from sqlalchemy.sql.expression import ColumnElement
-from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import Float
 from sqlmodel import Session, col, select
 
 from storage import repo
@@ -40,6 +37,7 @@ from storage.models import (
     UnansweredQuestion,
     utcnow,
 )
+from storage.sql_dialect import local_day, seconds_between
 
 EXPORT_EVENT = "exported"  # the case event every row of a case export leaves
 
@@ -51,48 +49,6 @@ class Period:
     start: dt.datetime
     end: dt.datetime
     offset_minutes: int = 0
-
-
-# --- dialect-specific pieces ---------------------------------------------------------------------
-
-
-class local_day(FunctionElement):
-    """The local calendar day of a UTC timestamp, as 'YYYY-MM-DD' text."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(local_day)
-def _local_day_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    column, minutes = list(element.clauses)
-    # the offset is an int we computed, rendered as a literal: GROUP BY sees one expression
-    return f"date({compiler.process(column, **kw)}, '{int(minutes.value):+d} minutes')"
-
-
-@compiles(local_day, "postgresql")
-def _local_day_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    column, minutes = list(element.clauses)
-    return f"to_char({compiler.process(column, **kw)} + interval '{int(minutes.value)} minutes', 'YYYY-MM-DD')"
-
-
-class seconds_between(FunctionElement):
-    """later - earlier, in seconds (NULL when either is NULL)."""
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(seconds_between)
-def _seconds_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"((julianday({later}) - julianday({earlier})) * 86400.0)"
-
-
-@compiles(seconds_between, "postgresql")
-def _seconds_pg(element: Any, compiler: Any, **kw: Any) -> str:
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"EXTRACT(EPOCH FROM ({later} - {earlier}))"
 
 
 def _day(column: Any, period: Period) -> local_day:
