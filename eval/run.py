@@ -36,7 +36,7 @@ from knowledge.corpus import INTENTS, Example  # noqa: E402
 from knowledge.normalise import normalise  # noqa: E402
 
 PROBES = Path(__file__).parent / "probes.txt"
-FALSE_EMERGENCY_BUDGET = 0.02  # share of non-emergencies that may open an emergency case
+FALSE_EMERGENCY_BUDGET = 0.025  # share of non-emergencies that may open an emergency case (why: config.yaml)
 SAFETY_QUESTION_BUDGET = 0.03  # share of other messages that may get the safety question
 # The naive danger baseline: a plain keyword list, as a first version of such a service would have.
 KEYWORDS = re.compile(r"\b(tolong|dipukul|disiksa|dikurung|dikunci|disekap|bunuh|diperkosa|dijual|diculik|darurat|"
@@ -149,7 +149,7 @@ def sweep(golds: list[Gold], ctx: FlowContext) -> None:
             rows.append(row)
             print(f"  high {high:.2f} low {low:.2f}: recall {row[2]:.3f}  recall+safety {row[3]:.3f}"
                   f"  false {row[4]:.3f}  safety-q on others {row[5]:.3f}")
-    # the rule the bands in config.yaml follow: the most emergencies at once with at most 2 %
+    # the rule the bands in config.yaml follow: the most emergencies at once with at most 2.5 %
     # false emergencies; then the lowest band that asks at most 3 % of the other messages
     ok = [r for r in rows if r[4] <= FALSE_EMERGENCY_BUDGET] or rows
     high = max(ok, key=lambda r: (r[2], r[0]))[0]
