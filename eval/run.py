@@ -4,7 +4,7 @@
    models trained on the rest: per-intent precision/recall, the confusion matrix, emergency recall
    per danger kind, false emergencies, FAQ topic and entry accuracy, beside a naive baseline
    (majority intent, a danger keyword list, the lexical FAQ index). The decision bands in
-   config.yaml are chosen on this split: the sweep is printed.
+   config.yaml are chosen on the mean of three such splits: the sweep is printed.
 2. The probes (eval/probes.txt): emergencies and tricky negatives no model is trained on.
 3. Labelled sets in JSON lines ({"text", "intent", "topic", "emergency"}), when a folder of them is
    given (EVAL_SETS=folder make eval), with the production models.
@@ -36,8 +36,9 @@ from knowledge.corpus import INTENTS, Example  # noqa: E402
 from knowledge.normalise import normalise  # noqa: E402
 
 PROBES = Path(__file__).parent / "probes.txt"
-FALSE_EMERGENCY_BUDGET = 0.025  # share of non-emergencies that may open an emergency case (why: config.yaml)
+FALSE_EMERGENCY_BUDGET = 0.03  # share of non-emergencies that may open an emergency case (why: config.yaml)
 SAFETY_QUESTION_BUDGET = 0.03  # share of other messages that may get the safety question
+SEEDS = (11, 12, 13)  # held-out splits: the report uses the first, the band sweep averages all
 # The naive danger baseline: a plain keyword list, as a first version of such a service would have.
 KEYWORDS = re.compile(r"\b(tolong|dipukul|disiksa|dikurung|dikunci|disekap|bunuh|diperkosa|dijual|diculik|darurat|"
                       r"help|sos|ancam|diancam|kabur|lapar|tidak makan|dilecehkan|mati)\b")
@@ -133,23 +134,33 @@ def naive_baseline(golds: list[Gold], ctx: FlowContext, majority: str) -> list[t
     return out
 
 
-def sweep(golds: list[Gold], ctx: FlowContext) -> None:
-    """Emergency recall and false emergencies for candidate bands; FAQ outcomes for candidate thresholds."""
-    assert ctx.understanding is not None
-    readings = ctx.understanding.models.read_many([g.text for g in golds])
-    print("\nsweep of danger bands (held-out split, models alone): emergency recall / false emergency /"
-          " safety question on other messages")
+Band = tuple[float, float, float, float, float, float]  # high, low, recall, +safety, false, safety-q
+
+
+def band_rows(golds: list[Gold], models: nlu.Models) -> list[Band]:
+    """Emergency recall, recall with the safety question, false emergencies and safety questions on
+    other messages, for each candidate pair of danger bands."""
+    readings = models.read_many([g.text for g in golds])
     em = [r.danger_p for g, r in zip(golds, readings) if g.emergency]
     non = [r.danger_p for g, r in zip(golds, readings) if not g.emergency]
-    rows = []
-    for high in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7):
-        for low in (0.1, 0.15, 0.2, 0.25):
-            row = (high, low, sum(p >= high for p in em) / len(em), sum(p >= low for p in em) / len(em),
-                   sum(p >= high for p in non) / len(non), sum(low <= p < high for p in non) / len(non))
-            rows.append(row)
-            print(f"  high {high:.2f} low {low:.2f}: recall {row[2]:.3f}  recall+safety {row[3]:.3f}"
-                  f"  false {row[4]:.3f}  safety-q on others {row[5]:.3f}")
-    # the rule the bands in config.yaml follow: the most emergencies at once with at most 2.5 %
+    return [(high, low, sum(p >= high for p in em) / len(em), sum(p >= low for p in em) / len(em),
+             sum(p >= high for p in non) / len(non), sum(low <= p < high for p in non) / len(non))
+            for high in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7) for low in (0.1, 0.15, 0.2, 0.25)]
+
+
+def sweep(golds: list[Gold], ctx: FlowContext, splits: list[list[Band]]) -> None:
+    """Danger bands averaged over several held-out splits (one split's false-emergency rate moves by
+    half a point between seeds); FAQ outcomes for candidate thresholds on the first split."""
+    assert ctx.understanding is not None
+    readings = ctx.understanding.models.read_many([g.text for g in golds])
+    print(f"\nsweep of danger bands (models alone, mean of {len(splits)} held-out splits): emergency recall /"
+          " false emergency / safety question on other messages")
+    rows = [(*split[0][:2], *(sum(s[i][k] for s in splits) / len(splits) for k in range(2, 6)))
+            for i, split in enumerate(zip(*splits))]
+    for row in rows:
+        print(f"  high {row[0]:.2f} low {row[1]:.2f}: recall {row[2]:.3f}  recall+safety {row[3]:.3f}"
+              f"  false {row[4]:.3f}  safety-q on others {row[5]:.3f}")
+    # the rule the bands in config.yaml follow: the most emergencies at once with at most 3 %
     # false emergencies; then the lowest band that asks at most 3 % of the other messages
     ok = [r for r in rows if r[4] <= FALSE_EMERGENCY_BUDGET] or rows
     high = max(ok, key=lambda r: (r[2], r[0]))[0]
@@ -188,21 +199,30 @@ def main() -> int:
     examples = corpus.load(kb)
     # the KB's own questions and answer lines define the entries: always on the training side
     written = [ex for ex in examples if not ex.group.startswith("kb:")]
-    train_idx, test_idx = next(GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=11).split(
-        written, groups=[ex.group for ex in written]))
-    train = [written[i] for i in train_idx] + [ex for ex in examples if ex.group.startswith("kb:")]
-    split_models = nlu.fit(train, {e.id: e.topic for e in kb.entries})
+    entry_topics = {e.id: e.topic for e in kb.entries}
+
+    def split(seed: int) -> tuple[list[Example], list[Example], nlu.Models]:
+        train_idx, test_idx = next(GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=seed).split(
+            written, groups=[ex.group for ex in written]))
+        train = [written[i] for i in train_idx] + [ex for ex in examples if ex.group.startswith("kb:")]
+        return train, [written[i] for i in test_idx], nlu.fit(train, entry_topics)
+
+    train, test, split_models = split(SEEDS[0])
     u = settings.understanding
     split_ctx = dataclasses.replace(ctx, understanding=Understanding(split_models, DangerBands(u.danger_high,
                                                                                               u.danger_low)))
-    held = gold_from_examples([written[i] for i in test_idx], topics)
+    held = gold_from_examples(test, topics)
     majority = collections.Counter(ex.intent for ex in train if not ex.entry_only).most_common(1)[0][0]
     print(f"corpus: {len(examples)} examples; held-out split: {len(held)} lines of "
-          f"{len({written[i].group for i in test_idx})} scenarios; split models trained in "
+          f"{len({ex.group for ex in test})} scenarios; split models trained in "
           f"{split_models.trained_seconds:.1f} s")
     report("held-out split of the corpus (models trained on the rest)", held, decide(held, split_ctx),
            naive_baseline(held, ctx, majority))
-    sweep(held, split_ctx)
+    bands = [band_rows(held, split_models)]
+    for seed in SEEDS[1:]:
+        _, other_test, other_models = split(seed)
+        bands.append(band_rows(gold_from_examples(other_test, topics), other_models))
+    sweep(held, split_ctx, bands)
     if PROBES.exists():
         probes = read_probes(topics)
         report("probes (never trained on), production models", probes, decide(probes, ctx),
