@@ -213,7 +213,11 @@ class Models:
     def _ranked_entries(self, p: np.ndarray, topic_p: np.ndarray) -> tuple[tuple[str, float], ...]:
         """Best entries, the best one of the most likely topic first. A topic is judged on the topic
         model and on the sum of its entries' probabilities together: entries of one topic share the
-        evidence ("gaji telat" spreads over four wage entries)."""
+        evidence ("gaji telat" spreads over four wage entries). The entry model's own favourite stays
+        in the list when its topic loses: when the two models disagree by a hair, it was dropped
+        though the entry model was 94 % sure of it, and the person got "cannot answer" instead of
+        the choice. (Ranking by the product of the two instead answered 0.6 points more held-out
+        questions right and 0.7 points more wrong: not a gain.)"""
         names = [str(c) for c in self.entry.classes_]
         by_topic = {str(t): float(q) / 2 for t, q in zip(self.topic.classes_, topic_p)}
         for name, prob in zip(names, p):
@@ -221,7 +225,11 @@ class Models:
             by_topic[topic] = by_topic.get(topic, 0.0) + float(prob) / 2
         best_topic = max(by_topic, key=by_topic.__getitem__)
         order = sorted(range(len(names)), key=lambda j: (self.entry_topics.get(names[j], names[j]) != best_topic, -p[j]))
-        return tuple((names[j], float(p[j])) for j in order[:TOP_ENTRIES])
+        top = order[:TOP_ENTRIES]
+        favourite = int(np.argmax(p))
+        if favourite not in top:
+            top[-1] = favourite
+        return tuple((names[j], float(p[j])) for j in top)
 
     def read(self, text: str) -> Reading:
         return self.read_many([text])[0]
