@@ -90,3 +90,27 @@ def test_the_fast_reading_equals_scikit_learns_own(ctx) -> None:  # type: ignore
     x = models.vectorizer.transform(texts)
     assert np.allclose(nlu.margins_of(models.entry.svm, x), models.entry.svm.decision_function(x), atol=1e-5)
     assert np.allclose(nlu.danger_of(models.danger, x), models.danger.predict_proba(x)[:, 1], atol=1e-6)
+
+
+def test_the_entry_models_favourite_is_offered_when_its_topic_loses(ctx) -> None:  # type: ignore[no-untyped-def]
+    """Entry and topic models disagree: the winning topic's entries come first, but an entry the
+    entry model is sure of is never dropped from the list (it becomes a choice, not "cannot answer")."""
+    import numpy as np
+
+    models = ctx.understanding.models
+    names = [str(c) for c in models.entry.classes_]
+    topics = [str(t) for t in models.topic.classes_]
+    favourite = names[0]
+    losing = models.entry_topics[favourite]
+    winning = next(t for t in topics if t != losing)
+    p = np.full(len(names), 0.03 / (len(names) - 1))
+    p[0] = 0.97
+    topic_p = np.zeros(len(topics))
+    topic_p[topics.index(winning)] = 1.0  # 0.5 + a little for `winning`, 0.485 for `losing`
+    for j, name in enumerate(names):
+        if models.entry_topics[name] == winning:
+            p[j] += 0.001
+    ranked = models._ranked_entries(p / p.sum(), topic_p)
+    assert models.entry_topics[ranked[0][0]] == winning
+    assert favourite in [name for name, _ in ranked]
+    assert dict(ranked)[favourite] > 0.9
