@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from knowledge import corpus, nlu
@@ -80,8 +81,6 @@ def test_the_shipped_models_read_each_head(ctx) -> None:  # type: ignore[no-unty
 
 def test_the_fast_reading_equals_scikit_learns_own(ctx) -> None:  # type: ignore[no-untyped-def]
     """`tfidf` and `margins_of` skip scikit-learn's per-call checks; the numbers must not change."""
-    import numpy as np
-
     models = ctx.understanding.models
     texts = ["", "???", "gajih blm dibyr 3 bln", "Saya DIKUNCI majikan!!", "cek PT Sinar Jaya Abadi " * 20]
     for _, part in models.vectorizer.transformer_list:
@@ -95,8 +94,6 @@ def test_the_fast_reading_equals_scikit_learns_own(ctx) -> None:  # type: ignore
 def test_the_entry_models_favourite_is_offered_when_its_topic_loses(ctx) -> None:  # type: ignore[no-untyped-def]
     """Entry and topic models disagree: the winning topic's entries come first, but an entry the
     entry model is sure of is never dropped from the list (it becomes a choice, not "cannot answer")."""
-    import numpy as np
-
     models = ctx.understanding.models
     names = [str(c) for c in models.entry.classes_]
     topics = [str(t) for t in models.topic.classes_]
